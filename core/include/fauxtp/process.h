@@ -1,0 +1,142 @@
+/* Processes, behaviours, messaging, registry and timers.
+ *
+ * A process is addressed by its pid (slot index + generation, so the pid of
+ * a dead process never reaches a newer one in the same slot). Its behaviour
+ * is a set of C callbacks; a host (JavaScript) implements a behaviour the
+ * same way, through callbacks that hand work to the host.
+ *
+ * A behaviour never blocks: `init` and `handle` say what the process waits
+ * for next (fx_receive: a compiled pattern set and a timeout), and return.
+ * When a queued message matches, `handle` runs with the clause index, the
+ * extracted terms and the message. A `handle` that asks for nothing more
+ * ends the process with reason `normal`.
+ *
+ * Terms handed to a callback (arg, message, extracted values) are valid until
+ * the callback returns; keep them with fx_heap_copy. */
+#ifndef FAUXTP_PROCESS_H
+#define FAUXTP_PROCESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fauxtp/pattern.h"
+#include "fauxtp/runtime.h"
+#include "fauxtp/term.h"
+
+typedef struct fx_proc fx_proc_t;
+typedef uint64_t fx_timer_t;
+
+#define FX_INFINITY (-1)
+
+typedef enum fx_recv_kind {
+  FX_RECV_MESSAGE = 0, /* a message matched clause `clause` */
+  FX_RECV_TIMEOUT = 1, /* the receive's timeout passed with no match */
+  FX_RECV_RESUME = 2   /* the process yielded and runs again */
+} fx_recv_kind_t;
+
+typedef struct fx_received {
+  fx_recv_kind_t kind;
+  int clause;
+  size_t nextracted;
+  const fx_term_t *extracted;
+  fx_term_t message;
+} fx_received_t;
+
+typedef struct fx_behaviour {
+  const char *name; /* shown by introspection: "gen_server", "worker", ... */
+  size_t state_size; /* bytes of zeroed per-process state the core owns */
+  /* Runs inside fx_spawn. A negative return fails the spawn (the process
+   * exits with {callback_failed, init, ErrName}). */
+  int (*init)(fx_proc_t *self, void *state, fx_term_t arg);
+  /* Runs for each match, timeout or resume. A negative return crashes the
+   * process with {callback_failed, handle_info, ErrName}. */
+  int (*handle)(fx_proc_t *self, void *state, const fx_received_t *r);
+  /* Runs when the process stops itself or crashes, and on exit signals it
+   * traps or that a supervisor sends, never on `kill` (may be NULL). */
+  void (*terminate)(fx_proc_t *self, void *state, fx_term_t reason);
+  /* Frees what state points at; runs on every exit, `kill` included, and
+   * when the runtime is freed (may be NULL). */
+  void (*destroy)(fx_runtime_t *rt, void *state);
+} fx_behaviour_t;
+
+typedef struct fx_spawn_opts {
+  fx_pid_t link;       /* link to this pid (0: none) */
+  fx_term_t name;      /* register under this atom (FX_NONE: none) */
+  int trap_exit;
+} fx_spawn_opts_t;
+
+/* Starts a process; its init runs before this returns. On failure *out is
+ * untouched and the error is init's (FX_ECALLBACK) or the core's. */
+int fx_spawn(fx_runtime_t *rt, const fx_behaviour_t *b, fx_term_t arg, const fx_spawn_opts_t *opts, fx_pid_t *out);
+
+/* ---- inside a callback ---- */
+
+fx_pid_t fx_self(const fx_proc_t *p);
+fx_runtime_t *fx_proc_runtime(const fx_proc_t *p);
+/* A scratch heap for building terms, emptied after each callback returns. */
+fx_heap_t *fx_proc_heap(fx_proc_t *p);
+/* Waits next for a message matching `pattern` (NULL: any message), or
+ * `timeout_ms` (FX_INFINITY: forever). The pattern must outlive the wait. */
+int fx_receive(fx_proc_t *p, const fx_pattern_t *pattern, int64_t timeout_ms);
+/* Asks to run again (FX_RECV_RESUME) after the other runnable processes. */
+int fx_yield(fx_proc_t *p);
+/* Stops the process with `reason` once the callback returns. */
+int fx_stop(fx_proc_t *p, fx_term_t reason);
+/* Keeps the process alive with no receive posted: its host will post one
+ * later through fx_proc_receive (host-implemented behaviours). */
+int fx_hold(fx_proc_t *p);
+/* The reason the process is exiting, in terminate. */
+
+/* ---- from anywhere (host code, or a callback about another process) ---- */
+
+int fx_is_alive(const fx_runtime_t *rt, fx_pid_t pid);
+/* Messages waiting in pid's mailbox. */
+int fx_mailbox_length(const fx_runtime_t *rt, fx_pid_t pid, size_t *out);
+size_t fx_process_count(const fx_runtime_t *rt);
+
+/* Delivers a copy of msg to a pid or a registered name (an atom). A dead pid
+ * drops the message (FX_OK); an unregistered name is FX_EBADNAME. */
+int fx_send(fx_runtime_t *rt, fx_term_t to, fx_term_t msg);
+/* Delivers {'$gen_cast', req}. */
+int fx_cast(fx_runtime_t *rt, fx_term_t to, fx_term_t req);
+
+/* The outcome of a call: status FX_OK with the reply, FX_ETIMEDOUT, or
+ * FX_EEXIT with the target's exit reason (noproc when it was already dead).
+ * `value` is valid during the callback only. */
+typedef void (*fx_call_cb)(fx_runtime_t *rt, void *ud, int status, fx_term_t value);
+
+/* Sends {'$gen_call', {CallerPid, Ref}, req} to `to` and completes `cb`
+ * exactly once: with the reply, with the target's exit reason as soon as it
+ * dies (it is monitored), or with FX_ETIMEDOUT after timeout_ms. A reply
+ * that comes later is dropped. If this returns an error, cb never runs
+ * (FX_EBADNAME for an unregistered name; a dead pid completes with noproc
+ * at the next run-loop pass). */
+int fx_call(fx_runtime_t *rt, fx_term_t to, fx_term_t req, int64_t timeout_ms, fx_call_cb cb, void *ud, uint64_t *call_id);
+/* Answers a call; `from` is the {Pid, Ref} the server received. Replies to
+ * calls that already completed are dropped. */
+int fx_reply(fx_runtime_t *rt, fx_term_t from, fx_term_t reply);
+
+/* ---- timers ---- */
+
+/* Sends msg to `to` (pid or name, resolved when the timer fires) after ms. */
+int fx_send_after(fx_runtime_t *rt, int64_t ms, fx_term_t to, fx_term_t msg, fx_timer_t *out);
+/* FX_OK when the timer was pending; FX_ENOTFOUND when it fired or was
+ * cancelled already. */
+int fx_cancel_timer(fx_runtime_t *rt, fx_timer_t timer);
+
+/* ---- registry ---- */
+
+/* FX_ENAMETAKEN when the name is taken, FX_ENOPROC for a dead pid,
+ * FX_ESTATE when the process already has a name, FX_EINVAL for a name that
+ * is not an atom (or is `undefined`). */
+int fx_register(fx_runtime_t *rt, fx_term_t name, fx_pid_t pid);
+/* FX_EBADNAME when the name was not registered. */
+int fx_unregister(fx_runtime_t *rt, fx_term_t name);
+/* FX_EBADNAME when nothing is registered under the name. */
+int fx_whereis(const fx_runtime_t *rt, fx_term_t name, fx_pid_t *out);
+/* Writes up to cap registered names; *n gets the total count. */
+int fx_registered(const fx_runtime_t *rt, fx_term_t *names, size_t cap, size_t *n);
+/* The name pid is registered under, or FX_NONE. */
+fx_term_t fx_registered_name(const fx_runtime_t *rt, fx_pid_t pid);
+
+#endif

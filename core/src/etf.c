@@ -1,0 +1,2 @@
+/* etf: being written. */
+typedef int fx__placeholder_etf;

@@ -1,0 +1,105 @@
+/* Private to the core: the runtime's layout and the helpers modules share.
+ * Never installed, never included by users. Internal names use `fx__`. */
+#ifndef FX_INTERNAL_H
+#define FX_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fauxtp/error.h"
+#include "fauxtp/etf.h"
+#include "fauxtp/pattern.h"
+#include "fauxtp/process.h"
+#include "fauxtp/runtime.h"
+#include "fauxtp/term.h"
+
+/* ---- memory ---- */
+
+void *fx__alloc(fx_runtime_t *rt, size_t size);
+void *fx__calloc(fx_runtime_t *rt, size_t size);
+void *fx__realloc(fx_runtime_t *rt, void *p, size_t osize, size_t nsize);
+void fx__free(fx_runtime_t *rt, void *p, size_t size);
+
+/* ---- atoms ---- */
+
+typedef struct fx_atom_entry {
+  const char *text; /* owned, NUL-terminated for convenience */
+  uint32_t len;
+  uint32_t hash;
+} fx_atom_entry_t;
+
+typedef struct fx_atom_table {
+  fx_atom_entry_t *entries; /* by index */
+  uint32_t count, cap;
+  uint32_t *slots; /* open addressing: index + 1, 0 empty */
+  uint32_t nslots; /* power of two */
+} fx_atom_table_t;
+
+#define FX_MAX_ATOMS (UINT32_C(1) << 20)
+
+int fx__atoms_init(fx_runtime_t *rt);
+void fx__atoms_free(fx_runtime_t *rt);
+/* Validates UTF-8 and the 255-character limit. */
+int fx__utf8_atom_check(const char *s, size_t len);
+
+/* ---- heaps ---- */
+
+typedef struct fx_heap_chunk {
+  struct fx_heap_chunk *next;
+  size_t cap; /* words */
+  size_t used;
+  uint64_t words[];
+} fx_heap_chunk_t;
+
+struct fx_heap {
+  fx_runtime_t *rt;
+  fx_heap_chunk_t *chunk;
+};
+
+void fx__heap_init(fx_runtime_t *rt, fx_heap_t *h);
+void fx__heap_release(fx_heap_t *h);
+
+static inline fx_term_t fx__box(const uint64_t *p) { return (fx_term_t)(uintptr_t)p; }
+static inline uint64_t fx__header(fx_box_kind_t k, uint64_t size) { return (size << 8) | (uint64_t)k; }
+static inline fx_term_t fx__cons(const uint64_t *cell) { return (fx_term_t)(uintptr_t)cell | FX_TAG_LIST; }
+/* Words a boxed object's payload occupies after its header. */
+size_t fx__box_payload_words(fx_term_t t);
+static inline size_t fx__binary_words(size_t bytes) { return (bytes + 7) / 8; }
+/* Words for a ref with n ids: node, creation, ids packed two a word. */
+static inline size_t fx__ref_words(size_t nids) { return 2 + (nids + 1) / 2; }
+static inline uint32_t fx__ref_id(fx_term_t ref, size_t i) {
+  uint64_t w = fx_box_ptr(ref)[3 + i / 2];
+  return (uint32_t)(i % 2 ? w >> 32 : w);
+}
+
+/* ---- messages: one allocation each, owned by a mailbox ---- */
+
+typedef struct fx_msg {
+  struct fx_msg *next;
+  fx_term_t term;
+  fx_pid_t from; /* 0 when sent from outside any process */
+  uint32_t nwords;
+  uint32_t alloc_words; /* capacity of words[] (messages are recycled) */
+  uint64_t words[];
+} fx_msg_t;
+
+/* Allocates a message of `nwords` payload words (may recycle). */
+fx_msg_t *fx__msg_alloc(fx_runtime_t *rt, size_t nwords);
+void fx__msg_free(fx_runtime_t *rt, fx_msg_t *m);
+/* A message holding a copy of t. */
+int fx__msg_from_term(fx_runtime_t *rt, fx_term_t t, fx_msg_t **out);
+
+
+/* ---- accessors the term modules need from the runtime ---- */
+
+const fx_atom_entry_t *fx__atom_entry(const fx_runtime_t *rt, uint32_t index);
+/* This runtime's node name (an atom) and creation, written into pids and
+ * refs so Erlang can tell them apart from its own. */
+fx_term_t fx__node(const fx_runtime_t *rt);
+uint32_t fx__creation(const fx_runtime_t *rt);
+/* A fresh, never-repeated reference id (three u32 words). */
+void fx__next_ref(fx_runtime_t *rt, uint32_t ids[3]);
+
+#endif

@@ -1,0 +1,149 @@
+/* Private: the runtime value and the process structure. */
+#ifndef FX_RUNTIME_H
+#define FX_RUNTIME_H
+
+#include "fx_internal.h"
+#include "fx_map64.h"
+
+typedef enum fx_proc_status {
+  FX_PS_RUNNABLE = 1, /* in the run queue */
+  FX_PS_WAITING,      /* a receive is posted; no queued message matched */
+  FX_PS_HELD,         /* its host is busy with it; it posts the next receive */
+  FX_PS_RUNNING,      /* inside one of its callbacks */
+  FX_PS_EXITING       /* exit in progress: signals going out */
+} fx_proc_status_t;
+
+enum fx_proc_flags {
+  FX_PF_TRAP_EXIT = 1u << 0,
+  FX_PF_RECEIVE = 1u << 1, /* a receive was posted during this callback */
+  FX_PF_YIELD = 1u << 2,
+  FX_PF_STOP = 1u << 3,
+  FX_PF_HOLD = 1u << 4,
+  FX_PF_TIMED_OUT = 1u << 5, /* the posted receive's timer fired */
+  FX_PF_STATE_INLINE = 1u << 6
+};
+
+typedef struct fx_link {
+  fx_pid_t pid;
+  struct fx_link *next;
+} fx_link_t;
+
+typedef struct fx_monitor fx_monitor_t;
+
+/* What only some processes need, allocated on first use so that an idle
+ * process stays small. */
+typedef struct fx_proc_ext {
+  fx_term_t name;         /* registered atom, or FX_NONE */
+  fx_link_t *links;
+  fx_monitor_t *watching; /* monitors this process holds */
+  fx_monitor_t *watchers; /* monitors on this process */
+  fx_msg_t *exit_reason;  /* set while exiting */
+  fx_pid_t supervisor;    /* for introspection */
+} fx_proc_ext_t;
+
+struct fx_proc {
+  fx_runtime_t *rt;
+  fx_pid_t pid;
+  uint8_t status;
+  uint8_t flags;
+  uint16_t reserved;
+  uint32_t mlen;
+  const fx_behaviour_t *beh;
+  void *state;
+  fx_msg_t *mhead;
+  fx_msg_t **mtail; /* &last->next, or &mhead */
+  fx_msg_t **save;  /* where the posted receive resumes scanning */
+  const fx_pattern_t *pattern;
+  fx_timer_t recv_timer;
+  fx_proc_t *runq_next;
+  fx_msg_t *current; /* the message handed to the running callback */
+  fx_proc_ext_t *ext;
+};
+
+typedef struct fx_slot {
+  fx_proc_t *proc; /* NULL when free */
+  uint32_t gen;
+  uint32_t next_free;
+} fx_slot_t;
+
+typedef enum fx_timer_kind {
+  FX_TIMER_RECEIVE = 1, /* a posted receive's timeout for `pid` */
+  FX_TIMER_SEND,        /* send_after: msg to `to` */
+  FX_TIMER_CALL,        /* a call's timeout: call id in `key` */
+  FX_TIMER_CALLBACK     /* an internal callback */
+} fx_timer_kind_t;
+
+typedef void (*fx__timer_cb)(fx_runtime_t *rt, void *ud, uint64_t key);
+
+typedef struct fx_timer_node {
+  int64_t due;
+  uint64_t seq;
+  uint32_t gen;
+  uint32_t heap_pos; /* UINT32_MAX when free */
+  uint8_t kind;
+  fx_term_t to;
+  uint64_t key;
+  fx_msg_t *msg;
+  fx__timer_cb cb;
+  void *ud;
+  uint32_t next_free;
+} fx_timer_node_t;
+
+typedef struct fx_call {
+  uint64_t id; /* the ref's key */
+  fx_call_cb cb;
+  void *ud;
+  fx_timer_t timer;
+  uint64_t monitor; /* monitor key on the target, 0 if none */
+  fx_pid_t target;
+} fx_call_t;
+
+struct fx_runtime {
+  fx_alloc_fn alloc;
+  void *alloc_ud;
+  fx_clock_fn clock;
+  void *clock_ud;
+  fx_sleep_fn sleep;
+  void *sleep_ud;
+  size_t memory;
+  uint32_t max_processes;
+  uint32_t reductions;
+
+  int64_t now;
+  fx_atom_table_t atoms;
+  fx_term_t node;
+  uint32_t creation;
+  uint64_t ref_counter;
+
+  /* process table */
+  fx_slot_t *slots;
+  uint32_t nslots, slots_cap;
+  uint32_t free_head; /* slot index + 1, 0 none */
+  uint32_t free_tail;
+  size_t nprocs;
+  fx_proc_t *current; /* process whose callback is running */
+
+  fx_proc_t *runq_head, *runq_tail;
+
+  /* timers: a min-heap of node indices keyed on (due, seq) */
+  fx_timer_node_t *timers;
+  uint32_t ntimers, timers_cap;
+  uint32_t timer_free; /* index + 1 */
+  uint32_t *heap;
+  uint32_t heap_len, heap_cap;
+  uint64_t timer_seq;
+
+  fx_map64_t registry; /* atom index -> pid */
+  fx_map64_t calls;    /* ref key -> fx_call_t* */
+  fx_map64_t monitors; /* ref key -> fx_monitor_t* */
+
+  fx_msg_t *msg_pool; /* recycled small messages */
+  uint32_t msg_pool_len;
+};
+
+#define FX_MSG_POOL_WORDS 16
+#define FX_MSG_POOL_MAX 1024
+
+fx_proc_t *fx__proc_get(const fx_runtime_t *rt, fx_pid_t pid);
+
+#endif

@@ -1,0 +1,63 @@
+/* Heaps: chunked bump arenas for building terms. */
+#include "fx_runtime.h"
+
+#define FX_HEAP_CHUNK_WORDS 256
+
+void fx__heap_init(fx_runtime_t *rt, fx_heap_t *h) {
+  h->rt = rt;
+  h->chunk = NULL;
+}
+
+void fx__heap_release(fx_heap_t *h) {
+  while (h->chunk) {
+    fx_heap_chunk_t *next = h->chunk->next;
+    fx__free(h->rt, h->chunk, sizeof *h->chunk + h->chunk->cap * 8);
+    h->chunk = next;
+  }
+}
+
+int fx_heap_new(fx_runtime_t *rt, fx_heap_t **out) {
+  if (!rt || !out) return FX_EINVAL;
+  fx_heap_t *h = fx__alloc(rt, sizeof *h);
+  if (!h) return FX_ENOMEM;
+  fx__heap_init(rt, h);
+  *out = h;
+  return FX_OK;
+}
+
+void fx_heap_free(fx_heap_t *h) {
+  if (!h) return;
+  fx__heap_release(h);
+  fx__free(h->rt, h, sizeof *h);
+}
+
+void fx_heap_reset(fx_heap_t *h) {
+  if (!h || !h->chunk) return;
+  /* Keep the oldest chunk (the end of the list): the usual working size. */
+  while (h->chunk->next) {
+    fx_heap_chunk_t *next = h->chunk->next;
+    fx__free(h->rt, h->chunk, sizeof *h->chunk + h->chunk->cap * 8);
+    h->chunk = next;
+  }
+  h->chunk->used = 0;
+}
+
+uint64_t *fx_heap_alloc(fx_heap_t *h, size_t words) {
+  if (!h) return NULL;
+  if (words == 0) words = 1;
+  fx_heap_chunk_t *c = h->chunk;
+  if (c && c->cap - c->used >= words) {
+    uint64_t *p = c->words + c->used;
+    c->used += words;
+    return p;
+  }
+  size_t cap = words > FX_HEAP_CHUNK_WORDS ? words : FX_HEAP_CHUNK_WORDS;
+  if (cap > (SIZE_MAX - sizeof *c) / 8) return NULL;
+  c = fx__alloc(h->rt, sizeof *c + cap * 8);
+  if (!c) return NULL;
+  c->cap = cap;
+  c->used = words;
+  c->next = h->chunk;
+  h->chunk = c;
+  return c->words;
+}

@@ -1,0 +1,2 @@
+/* pattern: being written. */
+typedef int fx__placeholder_pattern;

@@ -1,0 +1,2 @@
+/* term: being written. */
+typedef int fx__placeholder_term;
