@@ -5,6 +5,7 @@
 #define FX_TEST_ALLOC_H
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "fauxtp/fauxtp.h"
 
@@ -36,6 +37,7 @@ static inline void *fx_test_alloc_fn(void *ud, void *ptr, size_t osize, size_t n
 }
 
 static inline void fx_test_alloc_config(fx_runtime_config_t *cfg, fx_test_alloc_t *a) {
+  memset(a, 0, sizeof *a);
   a->countdown = -1;
   cfg->alloc = fx_test_alloc_fn;
   cfg->alloc_ud = a;

@@ -61,9 +61,26 @@ struct fx_heap {
 void fx__heap_init(fx_runtime_t *rt, fx_heap_t *h);
 void fx__heap_release(fx_heap_t *h);
 
+typedef struct fx__heap_mark {
+  fx_heap_chunk_t *chunk;
+  size_t used;
+} fx__heap_mark_t;
+fx__heap_mark_t fx__heap_mark(const fx_heap_t *h);
+/* Frees everything allocated in h since the mark was taken. */
+void fx__heap_release_to(fx_heap_t *h, fx__heap_mark_t m);
+
 static inline fx_term_t fx__box(const uint64_t *p) { return (fx_term_t)(uintptr_t)p; }
 static inline uint64_t fx__header(fx_box_kind_t k, uint64_t size) { return (size << 8) | (uint64_t)k; }
 static inline fx_term_t fx__cons(const uint64_t *cell) { return (fx_term_t)(uintptr_t)cell | FX_TAG_LIST; }
+/* A word that can be a term: not FX_NONE, a known tag, [] only as FX_NIL. */
+static inline int fx__is_term(fx_term_t t) {
+  return t != FX_NONE && fx_tag(t) <= FX_TAG_LIST && (fx_tag(t) != FX_TAG_NIL || t == FX_NIL);
+}
+/* Deepest nesting, not counting last children (list tails, a tuple's last
+ * element, a map's last value), that fx_term_words accepts: beyond it, it
+ * returns SIZE_MAX and copies fail with FX_ETOODEEP, so the recursive
+ * walkers never see deeper terms in messages. Far above FX_ETF_MAX_DEPTH. */
+#define FX__COPY_MAX_DEPTH 10000u
 /* Words a boxed object's payload occupies after its header. */
 size_t fx__box_payload_words(fx_term_t t);
 static inline size_t fx__binary_words(size_t bytes) { return (bytes + 7) / 8; }
@@ -90,6 +107,8 @@ fx_msg_t *fx__msg_alloc(fx_runtime_t *rt, size_t nwords);
 void fx__msg_free(fx_runtime_t *rt, fx_msg_t *m);
 /* A message holding a copy of t. */
 int fx__msg_from_term(fx_runtime_t *rt, fx_term_t t, fx_msg_t **out);
+/* Frees the recycled messages (fx_runtime_free). */
+void fx__msg_pool_free(fx_runtime_t *rt);
 
 
 /* ---- accessors the term modules need from the runtime ---- */

@@ -20,15 +20,46 @@ enum fx_proc_flags {
   FX_PF_STOP = 1u << 3,
   FX_PF_HOLD = 1u << 4,
   FX_PF_TIMED_OUT = 1u << 5, /* the posted receive's timer fired */
-  FX_PF_STATE_INLINE = 1u << 6
+  FX_PF_EXIT_PENDING = 1u << 6 /* an exit signal arrived while it was running */
 };
+
+/* How a process ends: which decides whether terminate runs. */
+typedef enum fx_exit_kind {
+  FX_EXIT_SELF = 0,   /* stopped itself, returned, or crashed */
+  FX_EXIT_SIGNAL = 1, /* an exit signal it did not trap */
+  FX_EXIT_KILL = 2    /* `kill`: no terminate */
+} fx_exit_kind_t;
 
 typedef struct fx_link {
   fx_pid_t pid;
   struct fx_link *next;
 } fx_link_t;
 
-typedef struct fx_monitor fx_monitor_t;
+typedef enum fx_monitor_kind {
+  FX_MON_PROCESS = 1, /* a process watches: DOWN message */
+  FX_MON_CALL = 2     /* a pending call watches its server */
+} fx_monitor_kind_t;
+
+/* A monitor sits in the target's `watchers` list and, for process
+ * monitors, in the watcher's `watching` list; rt->monitors maps its ref key
+ * to it. */
+typedef struct fx_monitor {
+  uint64_t key;
+  uint8_t kind;
+  fx_pid_t watcher;
+  fx_pid_t target;
+  struct fx_monitor *tnext, **tprev;
+  struct fx_monitor *wnext, **wprev;
+} fx_monitor_t;
+
+/* An exit signal on its way: delivered from a queue, never recursively, so
+ * a long chain of links cannot overflow the stack. */
+typedef struct fx_signal {
+  struct fx_signal *next;
+  fx_pid_t to, from;
+  bool untrappable; /* exit(Pid, kill) */
+  fx_msg_t *reason;
+} fx_signal_t;
 
 /* What only some processes need, allocated on first use so that an idle
  * process stays small. */
@@ -37,7 +68,8 @@ typedef struct fx_proc_ext {
   fx_link_t *links;
   fx_monitor_t *watching; /* monitors this process holds */
   fx_monitor_t *watchers; /* monitors on this process */
-  fx_msg_t *exit_reason;  /* set while exiting */
+  fx_msg_t *exit_reason;  /* stop requested or exit pending: the reason */
+  uint8_t exit_kind;      /* fx_exit_kind_t of the pending exit */
   fx_pid_t supervisor;    /* for introspection */
 } fx_proc_ext_t;
 
@@ -48,6 +80,7 @@ struct fx_proc {
   uint8_t flags;
   uint16_t reserved;
   uint32_t mlen;
+  uint32_t state_size;
   const fx_behaviour_t *beh;
   void *state;
   fx_msg_t *mhead;
@@ -55,7 +88,8 @@ struct fx_proc {
   fx_msg_t **save;  /* where the posted receive resumes scanning */
   const fx_pattern_t *pattern;
   fx_timer_t recv_timer;
-  fx_proc_t *runq_next;
+  int64_t recv_timeout;
+  fx_proc_t *runq_next, *runq_prev;
   fx_msg_t *current; /* the message handed to the running callback */
   fx_proc_ext_t *ext;
 };
@@ -122,8 +156,10 @@ struct fx_runtime {
   uint32_t free_tail;
   size_t nprocs;
   fx_proc_t *current; /* process whose callback is running */
+  const void *spawn_ctx; /* for the init being run by fx__spawn */
 
   fx_proc_t *runq_head, *runq_tail;
+  size_t runq_len;
 
   /* timers: a min-heap of node indices keyed on (due, seq) */
   fx_timer_node_t *timers;
@@ -137,6 +173,10 @@ struct fx_runtime {
   fx_map64_t calls;    /* ref key -> fx_call_t* */
   fx_map64_t monitors; /* ref key -> fx_monitor_t* */
 
+  fx_heap_t scratch; /* fx_proc_heap: marked per callback */
+  fx_signal_t *signals, **signals_tail; /* exit signals not yet delivered */
+  bool delivering_signals;
+
   fx_msg_t *msg_pool; /* recycled small messages */
   uint32_t msg_pool_len;
 };
@@ -144,6 +184,9 @@ struct fx_runtime {
 #define FX_MSG_POOL_WORDS 16
 #define FX_MSG_POOL_MAX 1024
 
+/* The live process with this pid, or NULL (dead, stale or never existed). */
 fx_proc_t *fx__proc_get(const fx_runtime_t *rt, fx_pid_t pid);
+/* Its extension record, created on first use; NULL when out of memory. */
+fx_proc_ext_t *fx__proc_ext(fx_proc_t *p);
 
 #endif

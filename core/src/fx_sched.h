@@ -1,10 +1,74 @@
-/* Private: the scheduler's entry points for the other core modules. */
+/* Private: entry points the process, scheduler, timer, signal, registry
+ * and messaging modules offer one another. */
 #ifndef FX_SCHED_H
 #define FX_SCHED_H
 
 #include "fx_runtime.h"
 
-/* Frees every process, message, timer and pending call (runtime teardown). */
+/* process.c */
+/* fx_spawn with an explicit state size and a context the behaviour's init
+ * reads with fx__spawn_ctx (how generic behaviours find their callbacks). */
+int fx__spawn(fx_runtime_t *rt, const fx_behaviour_t *b, size_t state_size, const void *ctx, fx_term_t arg, const fx_spawn_opts_t *opts, fx_pid_t *out);
+const void *fx__spawn_ctx(const fx_proc_t *p);
 void fx__sched_free_all(fx_runtime_t *rt);
+/* Ends p with `reason` (owned; NULL means nomem), running terminate unless
+ * kind is FX_EXIT_KILL. If p is inside a callback the exit happens when it
+ * returns. */
+void fx__proc_exit(fx_proc_t *p, fx_msg_t *reason, fx_exit_kind_t kind);
+/* Applies what a callback asked for (receive, yield, hold, stop) or its
+ * failure `rc`, for the callback named by the atom `which`. */
+void fx__proc_after_callback(fx_proc_t *p, int rc, fx_term_t which);
+/* Calls beh->handle for p with r; p must be runnable and popped. */
+void fx__proc_handle(fx_proc_t *p, const fx_received_t *r);
+/* A message block holding a copy of a reason, or NULL when out of memory
+ * (callers then use the atom nomem). */
+fx_msg_t *fx__reason_msg(fx_runtime_t *rt, fx_term_t reason);
+static inline fx_term_t fx__reason_term(const fx_msg_t *m) { return m ? m->term : FX_ATOM(NOMEM); }
+
+/* sched.c */
+void fx__runq_push(fx_runtime_t *rt, fx_proc_t *p);
+void fx__runq_remove(fx_runtime_t *rt, fx_proc_t *p);
+/* Appends m to p's mailbox (taking ownership) and wakes p if it waits. */
+void fx__mailbox_push(fx_runtime_t *rt, fx_proc_t *p, fx_msg_t *m);
+/* Delivers a copy of t to pid if it is alive; FX_OK when dead. */
+int fx__send_term(fx_runtime_t *rt, fx_pid_t pid, fx_term_t t);
+
+/* timer.c */
+typedef struct fx__timer_spec {
+  fx_timer_kind_t kind;
+  fx_term_t to;
+  uint64_t key;
+  fx_msg_t *msg;
+  fx__timer_cb cb;
+  void *ud;
+} fx__timer_spec_t;
+int fx__timer_start(fx_runtime_t *rt, int64_t due, const fx__timer_spec_t *spec, fx_timer_t *out);
+/* Cancels a pending timer, freeing its message. 1 when it was pending. */
+int fx__timer_cancel(fx_runtime_t *rt, fx_timer_t id);
+/* Fires the timers due at rt->now that existed when it was called. */
+void fx__timers_fire(fx_runtime_t *rt);
+void fx__timers_free(fx_runtime_t *rt);
+
+/* signal.c */
+/* Queues an exit signal (copying reason) and delivers the queue unless a
+ * delivery is already under way further up the stack. */
+void fx__signal_send(fx_runtime_t *rt, fx_pid_t to, fx_pid_t from, fx_term_t reason, bool untrappable);
+void fx__signals_deliver(fx_runtime_t *rt);
+/* Tears down p's links and monitors as it exits with `reason`. */
+void fx__signal_exit_links(fx_runtime_t *rt, fx_pid_t pid, fx_proc_ext_t *ext, fx_term_t reason);
+void fx__signals_free(fx_runtime_t *rt);
+/* A ref's key when it is one of this runtime's refs, else 0. */
+uint64_t fx__ref_key(const fx_runtime_t *rt, fx_term_t ref);
+/* A monitor of `kind` by `watcher` (a pid, or a call key) on a live target. */
+int fx__monitor_add(fx_runtime_t *rt, fx_monitor_kind_t kind, uint64_t key, fx_pid_t watcher, fx_proc_t *target);
+void fx__monitor_remove(fx_runtime_t *rt, uint64_t key);
+
+/* registry.c */
+void fx__registry_drop(fx_runtime_t *rt, fx_proc_t *p);
+
+/* messaging.c */
+/* Completes a pending call whose server exited. */
+void fx__call_server_down(fx_runtime_t *rt, uint64_t key, fx_term_t reason);
+void fx__calls_free(fx_runtime_t *rt);
 
 #endif

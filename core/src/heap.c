@@ -61,3 +61,19 @@ uint64_t *fx_heap_alloc(fx_heap_t *h, size_t words) {
   h->chunk = c;
   return c->words;
 }
+
+/* Marks let nested callbacks share one scratch heap: each callback frees
+ * what it built, and only that, when it returns. */
+fx__heap_mark_t fx__heap_mark(const fx_heap_t *h) {
+  fx__heap_mark_t m = {h->chunk, h->chunk ? h->chunk->used : 0};
+  return m;
+}
+
+void fx__heap_release_to(fx_heap_t *h, fx__heap_mark_t m) {
+  while (h->chunk && h->chunk != m.chunk) {
+    fx_heap_chunk_t *next = h->chunk->next;
+    fx__free(h->rt, h->chunk, sizeof *h->chunk + h->chunk->cap * 8);
+    h->chunk = next;
+  }
+  if (h->chunk) h->chunk->used = m.used;
+}

@@ -67,6 +67,8 @@ int fx_runtime_new(const fx_runtime_config_t *cfg, fx_runtime_t **out) {
   rt->max_processes = cfg->max_processes ? cfg->max_processes : (UINT32_C(1) << 20);
   rt->reductions = cfg->reductions ? cfg->reductions : 64;
   rt->node = FX_ATOM(NONODE);
+  fx__heap_init(rt, &rt->scratch);
+  rt->signals_tail = &rt->signals;
   rt->creation = 0;
   int err = fx__atoms_init(rt);
   if (err) {
@@ -81,6 +83,7 @@ int fx_runtime_new(const fx_runtime_config_t *cfg, fx_runtime_t **out) {
 void fx_runtime_free(fx_runtime_t *rt) {
   if (!rt) return;
   fx__sched_free_all(rt);
+  fx__msg_pool_free(rt);
   fx__atoms_free(rt);
   rt->alloc(rt->alloc_ud, rt, sizeof *rt, 0);
 }

@@ -9,6 +9,9 @@
 #include "fauxtp/pattern.h"
 #include "fauxtp/runtime.h"
 #include "fauxtp/process.h"
+#include "fauxtp/gen_server.h"
+#include "fauxtp/supervisor.h"
+#include "fauxtp/task.h"
 
 #define FAUXTP_VERSION "0.1.0"
 

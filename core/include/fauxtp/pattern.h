@@ -51,7 +51,12 @@ size_t fx_pattern_extract_count(const fx_pattern_t *p, size_t clause);
 /* Tries the clauses in order against t. Returns the index of the first
  * clause that matches (>= 0) and writes its extracted terms into out
  * (cap >= FX_PATTERN_MAX_EXTRACT is always enough), or -1 when none
- * matches. Never allocates. */
+ * matches. *nout (nout may be NULL) gets the matched clause's extract count,
+ * or 0 when none matches. If the matching clause extracts more than cap
+ * terms, returns FX_ENOSPACE and sets *nout to the count it needs; out may be
+ * NULL when cap is 0. Clauses that fail partway may have written into out,
+ * whatever the result. Extracted terms point into t. FX_EINVAL for a NULL
+ * rt or p. Never allocates. */
 int fx_pattern_match(const fx_runtime_t *rt, const fx_pattern_t *p, fx_term_t t, fx_term_t *out, size_t cap, size_t *nout);
 
 /* Builders for the reserved shapes. */

@@ -85,7 +85,9 @@ int fx_stop(fx_proc_t *p, fx_term_t reason);
 /* Keeps the process alive with no receive posted: its host will post one
  * later through fx_proc_receive (host-implemented behaviours). */
 int fx_hold(fx_proc_t *p);
-/* The reason the process is exiting, in terminate. */
+/* In terminate: 1 when the process is ending because of an exit signal it
+ * did not trap (Erlang's behaviours skip their cleanup then). */
+int fx_exiting_by_signal(const fx_proc_t *p);
 
 /* ---- from anywhere (host code, or a callback about another process) ---- */
 
@@ -108,13 +110,32 @@ typedef void (*fx_call_cb)(fx_runtime_t *rt, void *ud, int status, fx_term_t val
 /* Sends {'$gen_call', {CallerPid, Ref}, req} to `to` and completes `cb`
  * exactly once: with the reply, with the target's exit reason as soon as it
  * dies (it is monitored), or with FX_ETIMEDOUT after timeout_ms. A reply
- * that comes later is dropped. If this returns an error, cb never runs
- * (FX_EBADNAME for an unregistered name; a dead pid completes with noproc
- * at the next run-loop pass). */
+ * that comes later is dropped. If this returns an error, cb never runs:
+ * FX_EBADNAME for an unregistered name, FX_ENOPROC for a dead pid (the
+ * caller reports that as the exit reason noproc). */
 int fx_call(fx_runtime_t *rt, fx_term_t to, fx_term_t req, int64_t timeout_ms, fx_call_cb cb, void *ud, uint64_t *call_id);
 /* Answers a call; `from` is the {Pid, Ref} the server received. Replies to
  * calls that already completed are dropped. */
 int fx_reply(fx_runtime_t *rt, fx_term_t from, fx_term_t reply);
+
+/* ---- links, monitors and exit signals (Erlang semantics) ---- */
+
+/* Links a and b. If b is dead, a gets an exit signal with reason noproc
+ * (an {'EXIT', B, noproc} message when it traps exits). FX_ENOPROC if a is dead. */
+int fx_link(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b);
+int fx_unlink(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b);
+/* watcher monitors target; *ref (built in h) tags the eventual
+ * {'DOWN', Ref, process, Target, Reason} message, sent at once with reason
+ * noproc when target is dead. */
+int fx_monitor(fx_runtime_t *rt, fx_pid_t watcher, fx_pid_t target, fx_heap_t *h, fx_term_t *ref);
+/* Removes a monitor; FX_ENOTFOUND when it is not active (already fired). */
+int fx_demonitor(fx_runtime_t *rt, fx_term_t ref);
+/* Sends an exit signal to pid: `kill` cannot be trapped (the process exits
+ * with `killed`); `normal` is ignored by a process that does not trap exits
+ * unless it is the caller itself; other reasons end a non-trapping process
+ * and reach a trapping one as {'EXIT', From, Reason}. */
+int fx_exit(fx_runtime_t *rt, fx_pid_t pid, fx_term_t reason);
+int fx_trap_exit(fx_runtime_t *rt, fx_pid_t pid, int on);
 
 /* ---- timers ---- */
 

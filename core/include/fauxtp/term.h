@@ -161,7 +161,12 @@ const char *fx_atom_text(const fx_runtime_t *rt, fx_term_t atom, size_t *len);
   X(PID, "pid") X(REFERENCE, "reference") X(CALLBACK_FAILED, "callback_failed")\
   X(INIT, "init") X(HANDLE_CALL, "handle_call") X(HANDLE_CAST, "handle_cast") \
   X(HANDLE_INFO, "handle_info") X(TERMINATE, "terminate")                      \
-  X(MAX_RESTARTS, "reached_max_restart_intensity") X(CALLING_SELF, "calling_self")
+  X(MAX_RESTARTS, "reached_max_restart_intensity") X(CALLING_SELF, "calling_self")\
+  X(WHICH_CHILDREN, "which_children") X(COUNT_CHILDREN, "count_children")      \
+  X(TERMINATE_CHILD, "terminate_child") X(RESTART_CHILD, "restart_child")      \
+  X(SPECS, "specs") X(ACTIVE, "active") X(SUPERVISORS, "supervisors")          \
+  X(WORKERS, "workers") X(NOT_FOUND, "not_found") X(RUNNING, "running")        \
+  X(FX_TASK, "fx_task") X(TASK_JOIN, "$fx_task_join")
 
 enum fx_predefined_atom_index {
 #define FX__ATOM_INDEX(id, text) FX_ATOM_INDEX_##id,

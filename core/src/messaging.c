@@ -1,0 +1,139 @@
+/* send, cast, call and reply. A call is a pending entry keyed by a fresh
+ * ref: it monitors the server, holds a timer, and completes exactly once,
+ * with the reply, the server's exit reason, or a timeout. Anything that
+ * arrives for it later finds no entry and is dropped, so a late reply never
+ * lands in anyone's mailbox. */
+#include "fx_sched.h"
+
+static int resolve(const fx_runtime_t *rt, fx_term_t to, fx_pid_t *pid) {
+  if (fx_is_local_pid(to)) {
+    *pid = fx_term_pid(to);
+    return FX_OK;
+  }
+  if (fx_is_atom(to)) return fx_whereis(rt, to, pid);
+  return FX_EINVAL;
+}
+
+int fx_send(fx_runtime_t *rt, fx_term_t to, fx_term_t msg) {
+  if (!rt || msg == FX_NONE) return FX_EINVAL;
+  fx_pid_t pid;
+  int err = resolve(rt, to, &pid);
+  return err ? err : fx__send_term(rt, pid, msg);
+}
+
+int fx_cast(fx_runtime_t *rt, fx_term_t to, fx_term_t req) {
+  if (!rt || req == FX_NONE) return FX_EINVAL;
+  fx_pid_t pid;
+  int err = resolve(rt, to, &pid);
+  if (err) return err;
+  fx__heap_mark_t mark = fx__heap_mark(&rt->scratch);
+  fx_term_t msg;
+  err = fx_tuple2(&rt->scratch, FX_ATOM(GEN_CAST), req, &msg);
+  if (!err) err = fx__send_term(rt, pid, msg);
+  fx__heap_release_to(&rt->scratch, mark);
+  return err;
+}
+
+/* ---- calls ---- */
+
+static void complete(fx_runtime_t *rt, uint64_t key, int status, fx_term_t value) {
+  uint64_t v;
+  if (!fx__map64_remove(&rt->calls, key, &v)) return;
+  fx_call_t *c = (fx_call_t *)(uintptr_t)v;
+  if (c->timer) fx__timer_cancel(rt, c->timer);
+  if (c->monitor) fx__monitor_remove(rt, key);
+  fx_call_cb cb = c->cb;
+  void *ud = c->ud;
+  fx__free(rt, c, sizeof *c);
+  cb(rt, ud, status, value);
+}
+
+static void call_timeout(fx_runtime_t *rt, void *ud, uint64_t key) {
+  (void)ud;
+  uint64_t v;
+  if (fx__map64_get(&rt->calls, key, &v)) ((fx_call_t *)(uintptr_t)v)->timer = 0;
+  complete(rt, key, FX_ETIMEDOUT, FX_ATOM(TIMEOUT));
+}
+
+void fx__call_server_down(fx_runtime_t *rt, uint64_t key, fx_term_t reason) {
+  uint64_t v;
+  if (fx__map64_get(&rt->calls, key, &v)) ((fx_call_t *)(uintptr_t)v)->monitor = 0;
+  complete(rt, key, FX_EEXIT, reason);
+}
+
+static int call_request(fx_runtime_t *rt, fx_term_t ref, fx_term_t req, fx_term_t *msg) {
+  fx_term_t from;
+  fx_pid_t caller = rt->current ? rt->current->pid : 0;
+  int err = fx_tuple2(&rt->scratch, fx_pid_term(caller), ref, &from);
+  return err ? err : fx_tuple3(&rt->scratch, FX_ATOM(GEN_CALL), from, req, msg);
+}
+
+int fx_call(fx_runtime_t *rt, fx_term_t to, fx_term_t req, int64_t timeout_ms, fx_call_cb cb, void *ud, uint64_t *call_id) {
+  if (!rt || !cb || req == FX_NONE || timeout_ms < FX_INFINITY) return FX_EINVAL;
+  fx_pid_t pid;
+  int err = resolve(rt, to, &pid);
+  if (err) return err;
+  fx_proc_t *server = fx__proc_get(rt, pid);
+  if (!server) return FX_ENOPROC;
+  if (server == rt->current) return FX_EINVAL; /* it would wait for itself */
+  fx__heap_mark_t mark = fx__heap_mark(&rt->scratch);
+  fx_term_t ref, msg;
+  fx_call_t *c = NULL;
+  uint64_t key = 0;
+  if ((err = fx_make_ref(rt, &rt->scratch, &ref)) != FX_OK) goto fail;
+  key = fx__ref_key(rt, ref);
+  if ((err = call_request(rt, ref, req, &msg)) != FX_OK) goto fail;
+  if (!(c = fx__calloc(rt, sizeof *c))) {
+    err = FX_ENOMEM;
+    goto fail;
+  }
+  c->id = key;
+  c->cb = cb;
+  c->ud = ud;
+  c->target = pid;
+  if ((err = fx__map64_put(rt, &rt->calls, key, (uint64_t)(uintptr_t)c)) != FX_OK) goto fail;
+  if ((err = fx__monitor_add(rt, FX_MON_CALL, key, 0, server)) != FX_OK) goto fail_mapped;
+  c->monitor = key;
+  if (timeout_ms >= 0) {
+    fx__timer_spec_t spec = {.kind = FX_TIMER_CALL, .key = key, .cb = call_timeout};
+    if ((err = fx__timer_start(rt, fx_update_time(rt) + timeout_ms, &spec, &c->timer)) != FX_OK) goto fail_mapped;
+  }
+  if ((err = fx__send_term(rt, pid, msg)) != FX_OK) goto fail_mapped;
+  fx__heap_release_to(&rt->scratch, mark);
+  if (call_id) *call_id = key;
+  return FX_OK;
+
+fail_mapped:
+  fx__map64_remove(&rt->calls, key, NULL);
+  if (c->monitor) fx__monitor_remove(rt, key);
+  if (c->timer) fx__timer_cancel(rt, c->timer);
+fail:
+  fx__free(rt, c, sizeof *c);
+  fx__heap_release_to(&rt->scratch, mark);
+  return err;
+}
+
+int fx_reply(fx_runtime_t *rt, fx_term_t from, fx_term_t reply) {
+  if (!rt || reply == FX_NONE || !fx_is_tuple(from) || fx_tuple_arity(from) != 2) return FX_EINVAL;
+  fx_term_t to = fx_tuple_get(from, 0), ref = fx_tuple_get(from, 1);
+  if (!fx_is_ref(ref)) return FX_EINVAL;
+  uint64_t key = fx__ref_key(rt, ref);
+  if (key) {
+    complete(rt, key, FX_OK, reply); /* no entry: it completed already */
+    return FX_OK;
+  }
+  /* A caller from elsewhere (an Erlang-style {Pid, Tag}): reply as gen does. */
+  if (!fx_is_local_pid(to)) return FX_EINVAL;
+  fx__heap_mark_t mark = fx__heap_mark(&rt->scratch);
+  fx_term_t msg;
+  int err = fx_tuple2(&rt->scratch, ref, reply, &msg);
+  if (!err) err = fx__send_term(rt, fx_term_pid(to), msg);
+  fx__heap_release_to(&rt->scratch, mark);
+  return err;
+}
+
+void fx__calls_free(fx_runtime_t *rt) {
+  for (uint32_t i = 0; i < rt->calls.cap; i++)
+    if (rt->calls.entries[i].key) fx__free(rt, (void *)(uintptr_t)rt->calls.entries[i].value, sizeof(fx_call_t));
+  fx__map64_free(rt, &rt->calls);
+}

@@ -1,0 +1,300 @@
+/* Links, monitors and exit signals, with Erlang's semantics:
+ *  - a process that exits sends an exit signal with its reason along each
+ *    link; `normal` is ignored by processes that do not trap exits, any
+ *    other reason ends them; trapping processes get {'EXIT', From, Reason};
+ *  - exit(Pid, kill) cannot be trapped and ends Pid with `killed`;
+ *  - monitors deliver {'DOWN', Ref, process, Pid, Reason} once.
+ * Signals go through a queue so that a chain of links is delivered by a
+ * loop, never by recursion. */
+#include "fx_sched.h"
+
+/* ---- refs as monitor keys ---- */
+
+uint64_t fx__ref_key(const fx_runtime_t *rt, fx_term_t ref) {
+  if (!fx_is_ref(ref) || fx_box_size(ref) != 3) return 0;
+  const uint64_t *b = fx_box_ptr(ref);
+  if (b[1] != rt->node || (uint32_t)b[2] != rt->creation) return 0;
+  uint32_t i0 = fx__ref_id(ref, 0), i1 = fx__ref_id(ref, 1), i2 = fx__ref_id(ref, 2);
+  if (i0 > 0x3ffff || i2 >= (1u << 14)) return 0;
+  return (uint64_t)i0 | (uint64_t)i1 << 18 | (uint64_t)i2 << 50;
+}
+
+/* The ref term for a key made by fx__next_ref. */
+static int ref_from_key(fx_runtime_t *rt, fx_heap_t *h, uint64_t key, fx_term_t *out) {
+  uint64_t *w = fx_heap_alloc(h, 1 + fx__ref_words(3));
+  if (!w) return FX_ENOMEM;
+  w[0] = fx__header(FX_BOX_REF, 3);
+  w[1] = rt->node;
+  w[2] = rt->creation;
+  w[3] = (key & 0x3ffff) | (uint64_t)(uint32_t)(key >> 18) << 32;
+  w[4] = key >> 50;
+  *out = fx__box(w);
+  return FX_OK;
+}
+
+/* ---- monitors ---- */
+
+int fx__monitor_add(fx_runtime_t *rt, fx_monitor_kind_t kind, uint64_t key, fx_pid_t watcher, fx_proc_t *target) {
+  fx_proc_ext_t *text = fx__proc_ext(target);
+  fx_proc_t *w = kind == FX_MON_PROCESS ? fx__proc_get(rt, watcher) : NULL;
+  fx_proc_ext_t *wext = w ? fx__proc_ext(w) : NULL;
+  if (!text || (kind == FX_MON_PROCESS && !wext)) return FX_ENOMEM;
+  fx_monitor_t *m = fx__calloc(rt, sizeof *m);
+  if (!m) return FX_ENOMEM;
+  if (fx__map64_put(rt, &rt->monitors, key, (uint64_t)(uintptr_t)m) != FX_OK) {
+    fx__free(rt, m, sizeof *m);
+    return FX_ENOMEM;
+  }
+  m->key = key;
+  m->kind = (uint8_t)kind;
+  m->watcher = watcher;
+  m->target = target->pid;
+  m->tnext = text->watchers;
+  if (m->tnext) m->tnext->tprev = &m->tnext;
+  m->tprev = &text->watchers;
+  text->watchers = m;
+  if (wext) {
+    m->wnext = wext->watching;
+    if (m->wnext) m->wnext->wprev = &m->wnext;
+    m->wprev = &wext->watching;
+    wext->watching = m;
+  }
+  return FX_OK;
+}
+
+static void unlink_target(fx_monitor_t *m) {
+  if (!m->tprev) return;
+  *m->tprev = m->tnext;
+  if (m->tnext) m->tnext->tprev = m->tprev;
+  m->tprev = NULL;
+}
+
+static void unlink_watcher(fx_monitor_t *m) {
+  if (!m->wprev) return;
+  *m->wprev = m->wnext;
+  if (m->wnext) m->wnext->wprev = m->wprev;
+  m->wprev = NULL;
+}
+
+void fx__monitor_remove(fx_runtime_t *rt, uint64_t key) {
+  uint64_t v;
+  if (!fx__map64_remove(&rt->monitors, key, &v)) return;
+  fx_monitor_t *m = (fx_monitor_t *)(uintptr_t)v;
+  unlink_target(m);
+  unlink_watcher(m);
+  fx__free(rt, m, sizeof *m);
+}
+
+static int send_down(fx_runtime_t *rt, fx_pid_t watcher, uint64_t key, fx_pid_t target, fx_term_t reason) {
+  if (!fx__proc_get(rt, watcher)) return FX_OK;
+  fx__heap_mark_t mark = fx__heap_mark(&rt->scratch);
+  fx_term_t ref, msg;
+  fx_term_t el[5] = {FX_ATOM(DOWN), FX_NONE, FX_ATOM(PROCESS), fx_pid_term(target), reason};
+  int err = ref_from_key(rt, &rt->scratch, key, &ref);
+  if (!err) {
+    el[1] = ref;
+    err = fx_make_tuple(&rt->scratch, 5, el, &msg);
+  }
+  if (!err) err = fx__send_term(rt, watcher, msg);
+  fx__heap_release_to(&rt->scratch, mark);
+  return err;
+}
+
+int fx_monitor(fx_runtime_t *rt, fx_pid_t watcher, fx_pid_t target, fx_heap_t *h, fx_term_t *ref) {
+  if (!rt || !h || !ref) return FX_EINVAL;
+  if (!fx__proc_get(rt, watcher)) return FX_ENOPROC;
+  fx_term_t r;
+  int err = fx_make_ref(rt, h, &r);
+  if (err) return err;
+  uint64_t key = fx__ref_key(rt, r);
+  fx_proc_t *t = fx__proc_get(rt, target);
+  err = t ? fx__monitor_add(rt, FX_MON_PROCESS, key, watcher, t) : send_down(rt, watcher, key, target, FX_ATOM(NOPROC));
+  if (err) return err;
+  *ref = r;
+  return FX_OK;
+}
+
+int fx_demonitor(fx_runtime_t *rt, fx_term_t ref) {
+  if (!rt) return FX_EINVAL;
+  uint64_t key = fx__ref_key(rt, ref), v;
+  if (!key || !fx__map64_get(&rt->monitors, key, &v)) return FX_ENOTFOUND;
+  if (((fx_monitor_t *)(uintptr_t)v)->kind != FX_MON_PROCESS) return FX_ENOTFOUND;
+  fx__monitor_remove(rt, key);
+  return FX_OK;
+}
+
+/* ---- links ---- */
+
+static int has_link(const fx_proc_t *p, fx_pid_t other) {
+  for (const fx_link_t *l = p->ext ? p->ext->links : NULL; l; l = l->next)
+    if (l->pid == other) return 1;
+  return 0;
+}
+
+static void drop_link(fx_runtime_t *rt, fx_proc_t *p, fx_pid_t other) {
+  if (!p->ext) return;
+  for (fx_link_t **pp = &p->ext->links, *l; (l = *pp) != NULL; pp = &l->next)
+    if (l->pid == other) {
+      *pp = l->next;
+      fx__free(rt, l, sizeof *l);
+      return;
+    }
+}
+
+static int add_link(fx_proc_t *p, fx_link_t *l, fx_pid_t other) {
+  fx_proc_ext_t *ext = fx__proc_ext(p);
+  if (!ext) return FX_ENOMEM;
+  l->pid = other;
+  l->next = ext->links;
+  ext->links = l;
+  return FX_OK;
+}
+
+int fx_link(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b) {
+  if (!rt) return FX_EINVAL;
+  fx_proc_t *pa = fx__proc_get(rt, a), *pb = fx__proc_get(rt, b);
+  if (!pa) return FX_ENOPROC;
+  if (a == b || (pb && has_link(pa, b))) return FX_OK;
+  if (!pb) {
+    fx__signal_send(rt, a, b, FX_ATOM(NOPROC), false);
+    return FX_OK;
+  }
+  fx_link_t *la = fx__alloc(rt, sizeof *la), *lb = fx__alloc(rt, sizeof *lb);
+  if (!la || !lb || !fx__proc_ext(pa) || !fx__proc_ext(pb)) {
+    fx__free(rt, la, sizeof *la);
+    fx__free(rt, lb, sizeof *lb);
+    return FX_ENOMEM;
+  }
+  add_link(pa, la, b);
+  add_link(pb, lb, a);
+  return FX_OK;
+}
+
+int fx_unlink(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b) {
+  if (!rt) return FX_EINVAL;
+  fx_proc_t *pa = fx__proc_get(rt, a), *pb = fx__proc_get(rt, b);
+  if (!pa) return FX_ENOPROC;
+  drop_link(rt, pa, b);
+  if (pb) drop_link(rt, pb, a);
+  return FX_OK;
+}
+
+int fx_trap_exit(fx_runtime_t *rt, fx_pid_t pid, int on) {
+  fx_proc_t *p = rt ? fx__proc_get(rt, pid) : NULL;
+  if (!p) return rt ? FX_ENOPROC : FX_EINVAL;
+  if (on) p->flags |= FX_PF_TRAP_EXIT;
+  else p->flags &= (uint8_t)~FX_PF_TRAP_EXIT;
+  return FX_OK;
+}
+
+/* ---- exit signals ---- */
+
+/* Ends q now, or once its running callback returns. */
+static void exit_or_pend(fx_proc_t *q, fx_msg_t *reason, fx_exit_kind_t kind) {
+  if (q->status != FX_PS_RUNNING) {
+    fx__proc_exit(q, reason, kind);
+    return;
+  }
+  fx_proc_ext_t *ext = fx__proc_ext(q);
+  if (!ext || ((q->flags & FX_PF_EXIT_PENDING) && ext->exit_kind == FX_EXIT_KILL)) {
+    if (reason) fx__msg_free(q->rt, reason);
+    if (!ext) q->flags |= FX_PF_STOP; /* out of memory: stop with nomem */
+    return;
+  }
+  if (ext->exit_reason) fx__msg_free(q->rt, ext->exit_reason);
+  ext->exit_reason = reason;
+  ext->exit_kind = (uint8_t)kind;
+  q->flags |= FX_PF_EXIT_PENDING;
+}
+
+static void deliver(fx_runtime_t *rt, fx_signal_t *s) {
+  fx_proc_t *q = fx__proc_get(rt, s->to);
+  fx_term_t reason = fx__reason_term(s->reason);
+  if (!q) {
+    /* dead already: nothing to do */
+  } else if (s->untrappable) {
+    exit_or_pend(q, fx__reason_msg(rt, FX_ATOM(KILLED)), FX_EXIT_KILL);
+  } else if (q->flags & FX_PF_TRAP_EXIT) {
+    fx__heap_mark_t mark = fx__heap_mark(&rt->scratch);
+    fx_term_t msg;
+    if (fx_tuple3(&rt->scratch, FX_ATOM(EXIT), fx_pid_term(s->from), reason, &msg) == FX_OK)
+      fx__send_term(rt, s->to, msg);
+    fx__heap_release_to(&rt->scratch, mark);
+  } else if (reason != FX_ATOM(NORMAL) || s->from == s->to) {
+    exit_or_pend(q, s->reason, FX_EXIT_SIGNAL);
+    s->reason = NULL;
+  }
+  if (s->reason) fx__msg_free(rt, s->reason);
+  fx__free(rt, s, sizeof *s);
+}
+
+void fx__signal_send(fx_runtime_t *rt, fx_pid_t to, fx_pid_t from, fx_term_t reason, bool untrappable) {
+  fx_signal_t *s = fx__alloc(rt, sizeof *s);
+  if (!s) return; /* out of memory: the signal is lost, as a crashed node's would be */
+  s->next = NULL;
+  s->to = to;
+  s->from = from;
+  s->untrappable = untrappable;
+  s->reason = untrappable ? NULL : fx__reason_msg(rt, reason);
+  *rt->signals_tail = s;
+  rt->signals_tail = &s->next;
+  fx__signals_deliver(rt);
+}
+
+void fx__signals_deliver(fx_runtime_t *rt) {
+  if (rt->delivering_signals) return;
+  rt->delivering_signals = true;
+  while (rt->signals) {
+    fx_signal_t *s = rt->signals;
+    rt->signals = s->next;
+    if (!rt->signals) rt->signals_tail = &rt->signals;
+    deliver(rt, s);
+  }
+  rt->delivering_signals = false;
+}
+
+void fx__signals_free(fx_runtime_t *rt) {
+  while (rt->signals) {
+    fx_signal_t *s = rt->signals;
+    rt->signals = s->next;
+    if (s->reason) fx__msg_free(rt, s->reason);
+    fx__free(rt, s, sizeof *s);
+  }
+  rt->signals_tail = &rt->signals;
+}
+
+void fx__signal_exit_links(fx_runtime_t *rt, fx_pid_t pid, fx_proc_ext_t *ext, fx_term_t reason) {
+  /* Queue first, deliver after: no signal reaches anyone until every link
+   * of the dead process is cut. */
+  bool was = rt->delivering_signals;
+  rt->delivering_signals = true;
+  for (fx_link_t *l = ext->links, *next; l; l = next) {
+    next = l->next;
+    fx_proc_t *q = fx__proc_get(rt, l->pid);
+    if (q) {
+      drop_link(rt, q, pid);
+      fx__signal_send(rt, l->pid, pid, reason, false);
+    }
+    fx__free(rt, l, sizeof *l);
+  }
+  ext->links = NULL;
+  rt->delivering_signals = was;
+  while (ext->watching) fx__monitor_remove(rt, ext->watching->key);
+  while (ext->watchers) {
+    fx_monitor_t *m = ext->watchers;
+    uint64_t key = m->key;
+    fx_monitor_kind_t kind = (fx_monitor_kind_t)m->kind;
+    fx_pid_t watcher = m->watcher;
+    fx__monitor_remove(rt, key);
+    if (kind == FX_MON_PROCESS) send_down(rt, watcher, key, pid, reason);
+    else fx__call_server_down(rt, key, reason);
+  }
+}
+
+int fx_exit(fx_runtime_t *rt, fx_pid_t pid, fx_term_t reason) {
+  if (!rt || reason == FX_NONE) return FX_EINVAL;
+  if (!fx__proc_get(rt, pid)) return FX_OK; /* Erlang: a signal to nobody is dropped */
+  fx_pid_t from = rt->current ? rt->current->pid : 0;
+  fx__signal_send(rt, pid, from, reason, reason == FX_ATOM(KILL));
+  return FX_OK;
+}

@@ -1,0 +1,416 @@
+/* Supervisor: a process that traps exits and keeps its children running.
+ *
+ * Idle, it receives anything: a child's {'EXIT', Pid, Reason} (restart by
+ * strategy, restart type and intensity), its parent's exit (stop), a stale
+ * exit from a child's earlier instance (ignored), or a $gen_call query.
+ * Stopping children is a phase of its own: one child at a time, in reverse
+ * start order, it sends `shutdown` (or `kill` for brutal_kill) and waits
+ * selectively for that child's EXIT, sending `kill` when the child's
+ * shutdown time runs out; then it does what the phase was for. */
+#include "fauxtp/supervisor.h"
+#include "fx_sched.h"
+
+typedef struct child {
+  fx_child_spec_t spec; /* id and arg point into the supervisor's heap */
+  fx_pid_t pid;         /* 0 while not running */
+} child_t;
+
+typedef enum after_stop {
+  AFTER_RESTART, /* restart children from `restart_from`, in order */
+  AFTER_EXIT,    /* stop the supervisor with `exit_reason` */
+  AFTER_REPLY    /* answer a terminate_child call */
+} after_stop_t;
+
+typedef struct sup {
+  fx_supervisor_spec_t spec;
+  child_t *children;
+  size_t n;
+  fx_heap_t *heap;
+  fx_pid_t parent;
+  int64_t *restarts; /* times of recent restarts, oldest first */
+  uint32_t nrestarts;
+  /* the stop phase */
+  bool stopping;
+  size_t stop_next; /* children [stop_lo, stop_next) remain to stop, highest first */
+  size_t stop_lo;
+  size_t stop_skip; /* a child index the phase leaves alone, or SIZE_MAX */
+  size_t waiting;   /* the child whose EXIT is awaited */
+  fx_pattern_t *wait_pattern;
+  after_stop_t after;
+  size_t restart_from;
+  fx_term_t exit_reason;
+  fx_term_t reply_to;
+  bool killed_waiting; /* the awaited child was sent kill */
+} sup_t;
+
+static int idle(fx_proc_t *self) { return fx_receive(self, NULL, FX_INFINITY); }
+
+/* ---- starting ---- */
+
+static int start_child(fx_proc_t *self, sup_t *s, child_t *c) {
+  fx_runtime_t *rt = self->rt;
+  fx_spawn_opts_t opts = {.link = self->pid, .name = FX_NONE};
+  fx_pid_t pid = 0;
+  int err;
+  if (c->spec.start) err = c->spec.start(rt, c->spec.start_ud, self->pid, c->spec.arg, &pid);
+  else if (c->spec.gen_server) err = fx_gen_server_start(rt, c->spec.gen_server, c->spec.arg, &opts, &pid);
+  else if (c->spec.supervisor) err = fx_supervisor_start(rt, c->spec.supervisor, &opts, &pid);
+  else err = fx_spawn(rt, c->spec.behaviour, c->spec.arg, &opts, &pid);
+  if (err) return err;
+  /* A host's start function may not link: link here (a no-op if it did). */
+  if ((err = fx_link(rt, self->pid, pid)) != FX_OK) {
+    fx_exit(rt, pid, FX_ATOM(KILL));
+    return err;
+  }
+  fx_proc_t *p = fx__proc_get(rt, pid);
+  if (p && fx__proc_ext(p)) p->ext->supervisor = self->pid;
+  c->pid = pid;
+  (void)s;
+  return FX_OK;
+}
+
+/* Stops a child without waiting (used where no waiting is possible: a
+ * failed start of the supervisor, or its crash). */
+static void kill_now(fx_runtime_t *rt, child_t *c) {
+  if (!c->pid) return;
+  fx_exit(rt, c->pid, FX_ATOM(KILL));
+  c->pid = 0;
+}
+
+/* ---- restart intensity ---- */
+
+/* Records a restart now; false when that is one too many for the window. */
+static bool restart_allowed(fx_runtime_t *rt, sup_t *s) {
+  int64_t now = fx_now(rt), window = (int64_t)s->spec.max_seconds * 1000;
+  uint32_t keep = 0;
+  for (uint32_t i = 0; i < s->nrestarts; i++)
+    if (s->restarts[i] > now - window) s->restarts[keep++] = s->restarts[i];
+  s->nrestarts = keep;
+  if (s->nrestarts >= s->spec.max_restarts) return false;
+  s->restarts[s->nrestarts++] = now;
+  return true;
+}
+
+static bool is_normal_reason(fx_term_t r) {
+  if (r == FX_ATOM(NORMAL) || r == FX_ATOM(SHUTDOWN)) return true;
+  return fx_is_tuple(r) && fx_tuple_arity(r) == 2 && fx_tuple_get(r, 0) == FX_ATOM(SHUTDOWN);
+}
+
+/* ---- the stop phase ---- */
+
+static int continue_stopping(fx_proc_t *self, sup_t *s);
+static int after_stopping(fx_proc_t *self, sup_t *s);
+
+static int begin_stop(fx_proc_t *self, sup_t *s, size_t lo, size_t hi, size_t skip, after_stop_t after) {
+  s->stopping = true;
+  s->stop_lo = lo;
+  s->stop_next = hi;
+  s->stop_skip = skip;
+  s->after = after;
+  return continue_stopping(self, s);
+}
+
+static int wait_for_exit(fx_proc_t *self, sup_t *s, child_t *c) {
+  fx_term_t pat;
+  fx_pattern_free(self->rt, s->wait_pattern);
+  s->wait_pattern = NULL;
+  int err = fx_tuple3(fx_proc_heap(self), FX_ATOM(EXIT), fx_pid_term(c->pid), fx_pat_ignore(), &pat);
+  if (!err) err = fx_pattern_compile(self->rt, &pat, 1, 0, &s->wait_pattern);
+  if (err) {
+    /* No memory to wait selectively: stop it now; its EXIT is then stale. */
+    kill_now(self->rt, c);
+    return continue_stopping(self, s);
+  }
+  int64_t t = c->spec.shutdown_ms;
+  return fx_receive(self, s->wait_pattern, s->killed_waiting ? FX_INFINITY : t);
+}
+
+static int continue_stopping(fx_proc_t *self, sup_t *s) {
+  while (s->stop_next > s->stop_lo) {
+    size_t i = --s->stop_next;
+    child_t *c = &s->children[i];
+    if (!c->pid || i == s->stop_skip) continue;
+    s->waiting = i;
+    s->killed_waiting = c->spec.shutdown_ms == 0;
+    fx_exit(self->rt, c->pid, s->killed_waiting ? FX_ATOM(KILL) : FX_ATOM(SHUTDOWN));
+    return wait_for_exit(self, s, c);
+  }
+  s->stopping = false;
+  fx_pattern_free(self->rt, s->wait_pattern);
+  s->wait_pattern = NULL;
+  return after_stopping(self, s);
+}
+
+/* The awaited EXIT came, or the child's shutdown time ran out. */
+static int on_stop_progress(fx_proc_t *self, sup_t *s, const fx_received_t *r) {
+  child_t *c = &s->children[s->waiting];
+  if (r->kind == FX_RECV_TIMEOUT) {
+    s->killed_waiting = true;
+    fx_exit(self->rt, c->pid, FX_ATOM(KILL));
+    return wait_for_exit(self, s, c);
+  }
+  c->pid = 0;
+  return continue_stopping(self, s);
+}
+
+/* ---- restarting ---- */
+
+static int shutdown_self(fx_proc_t *self, sup_t *s, fx_term_t reason) {
+  fx_term_t kept;
+  if (fx_heap_copy(s->heap, reason, &kept) != FX_OK) kept = FX_ATOM(SHUTDOWN);
+  s->exit_reason = kept;
+  return begin_stop(self, s, 0, s->n, SIZE_MAX, AFTER_EXIT);
+}
+
+static void forget_child(sup_t *s, size_t i) {
+  memmove(&s->children[i], &s->children[i + 1], (s->n - i - 1) * sizeof *s->children);
+  s->n--;
+}
+
+/* Starts child i again; a start that fails counts as one more restart.
+ * False when the intensity ran out (the supervisor is shutting down). */
+static bool restart_child(fx_proc_t *self, sup_t *s, size_t i, int *rc) {
+  while (start_child(self, s, &s->children[i]) != FX_OK) {
+    if (!restart_allowed(self->rt, s)) {
+      *rc = shutdown_self(self, s, FX_ATOM(SHUTDOWN));
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Starts every stopped child from `from` on, in order. */
+static int restart_from(fx_proc_t *self, sup_t *s, size_t from) {
+  int rc = FX_OK;
+  for (size_t i = from; i < s->n; i++)
+    if (!s->children[i].pid && !restart_child(self, s, i, &rc)) return rc;
+  return idle(self);
+}
+
+static int after_stopping(fx_proc_t *self, sup_t *s) {
+  switch (s->after) {
+  case AFTER_RESTART:
+    return restart_from(self, s, s->restart_from);
+  case AFTER_EXIT:
+    return fx_stop(self, s->exit_reason);
+  case AFTER_REPLY:
+    /* OTP forgets a temporary child once it is terminated. */
+    if (s->children[s->stop_lo].spec.restart == FX_TEMPORARY) forget_child(s, s->stop_lo);
+    fx_reply(self->rt, s->reply_to, FX_ATOM(OK));
+    return idle(self);
+  }
+  return idle(self);
+}
+
+static int on_child_exit(fx_proc_t *self, sup_t *s, size_t i, fx_term_t reason) {
+  child_t *c = &s->children[i];
+  c->pid = 0;
+  bool restart = c->spec.restart == FX_PERMANENT || (c->spec.restart == FX_TRANSIENT && !is_normal_reason(reason));
+  if (c->spec.restart == FX_TEMPORARY) forget_child(s, i);
+  if (!restart) return idle(self);
+  if (!restart_allowed(self->rt, s)) return shutdown_self(self, s, FX_ATOM(SHUTDOWN));
+  switch (s->spec.strategy) {
+  case FX_ONE_FOR_ALL:
+    s->restart_from = 0;
+    return begin_stop(self, s, 0, s->n, i, AFTER_RESTART);
+  case FX_REST_FOR_ONE:
+    s->restart_from = i;
+    return begin_stop(self, s, i + 1, s->n, SIZE_MAX, AFTER_RESTART);
+  default: {
+    int rc = FX_OK;
+    return restart_child(self, s, i, &rc) ? idle(self) : rc;
+  }
+  }
+}
+
+/* ---- queries ---- */
+
+static long find_id(const fx_runtime_t *rt, const sup_t *s, fx_term_t id) {
+  for (size_t i = 0; i < s->n; i++)
+    if (fx_term_equal(rt, s->children[i].spec.id, id)) return (long)i;
+  return -1;
+}
+
+static int reply_error(fx_runtime_t *rt, fx_heap_t *h, fx_term_t from, fx_term_t what) {
+  fx_term_t r;
+  int err = fx_tuple2(h, FX_ATOM(ERROR), what, &r);
+  return err ? err : fx_reply(rt, from, r);
+}
+
+static int which_children(fx_runtime_t *rt, fx_heap_t *h, const sup_t *s, fx_term_t *out) {
+  fx_term_t list = FX_NIL;
+  for (size_t i = s->n; i-- > 0;) {
+    const child_t *c = &s->children[i];
+    fx_term_t pair;
+    int err = fx_tuple2(h, c->spec.id, c->pid ? fx_pid_term(c->pid) : FX_ATOM(UNDEFINED), &pair);
+    if (!err) err = fx_make_cons(h, pair, list, &list);
+    if (err) return err;
+  }
+  (void)rt;
+  *out = list;
+  return FX_OK;
+}
+
+static int count_children(fx_heap_t *h, const sup_t *s, fx_term_t *out) {
+  int64_t active = 0, sups = 0;
+  for (size_t i = 0; i < s->n; i++) {
+    active += s->children[i].pid != 0;
+    sups += s->children[i].spec.supervisor != NULL;
+  }
+  fx_term_t keys[4] = {FX_ATOM(SPECS), FX_ATOM(ACTIVE), FX_ATOM(SUPERVISORS), FX_ATOM(WORKERS)};
+  fx_term_t vals[4] = {fx_small((int64_t)s->n), fx_small(active), fx_small(sups), fx_small((int64_t)s->n - sups)};
+  return fx_make_map(h, 4, keys, vals, out);
+}
+
+static int on_call(fx_proc_t *self, sup_t *s, fx_term_t from, fx_term_t req) {
+  fx_runtime_t *rt = self->rt;
+  fx_heap_t *h = fx_proc_heap(self);
+  fx_term_t reply;
+  int err;
+  if (req == FX_ATOM(WHICH_CHILDREN)) {
+    if ((err = which_children(rt, h, s, &reply)) != FX_OK) return err;
+    return fx_reply(rt, from, reply);
+  }
+  if (req == FX_ATOM(COUNT_CHILDREN)) {
+    if ((err = count_children(h, s, &reply)) != FX_OK) return err;
+    return fx_reply(rt, from, reply);
+  }
+  if (fx_is_tuple(req) && fx_tuple_arity(req) == 2) {
+    fx_term_t op = fx_tuple_get(req, 0);
+    long i = find_id(rt, s, fx_tuple_get(req, 1));
+    if (op == FX_ATOM(TERMINATE_CHILD) || op == FX_ATOM(RESTART_CHILD)) {
+      if (i < 0) return reply_error(rt, h, from, FX_ATOM(NOT_FOUND));
+      child_t *c = &s->children[i];
+      if (op == FX_ATOM(RESTART_CHILD)) {
+        if (c->pid) return reply_error(rt, h, from, FX_ATOM(RUNNING));
+        if ((err = start_child(self, s, c)) != FX_OK) return reply_error(rt, h, from, FX_ATOM(ERROR));
+        if ((err = fx_tuple2(h, FX_ATOM(OK), fx_pid_term(c->pid), &reply)) != FX_OK) return err;
+        return fx_reply(rt, from, reply);
+      }
+      if ((err = fx_heap_copy(s->heap, from, &s->reply_to)) != FX_OK) return err;
+      return begin_stop(self, s, (size_t)i, (size_t)i + 1, SIZE_MAX, AFTER_REPLY);
+    }
+  }
+  return reply_error(rt, h, from, FX_ATOM(BADARG));
+}
+
+/* ---- the behaviour ---- */
+
+static int dispatch(fx_proc_t *self, sup_t *s, fx_term_t m) {
+  if (fx_is_tuple(m) && fx_tuple_arity(m) == 3 && fx_tuple_get(m, 0) == FX_ATOM(EXIT) && fx_is_local_pid(fx_tuple_get(m, 1))) {
+    fx_pid_t pid = fx_term_pid(fx_tuple_get(m, 1));
+    fx_term_t reason = fx_tuple_get(m, 2);
+    if (pid == s->parent) return shutdown_self(self, s, reason);
+    for (size_t i = 0; i < s->n; i++)
+      if (s->children[i].pid == pid) return on_child_exit(self, s, i, reason);
+    return idle(self); /* a stale notice from an earlier instance */
+  }
+  if (fx_is_tuple(m) && fx_tuple_arity(m) == 3 && fx_tuple_get(m, 0) == FX_ATOM(GEN_CALL)) {
+    int err = on_call(self, s, fx_tuple_get(m, 1), fx_tuple_get(m, 2));
+    if (err) return err;
+    return s->stopping ? FX_OK : idle(self);
+  }
+  return idle(self);
+}
+
+static int sup_handle(fx_proc_t *self, void *state, const fx_received_t *r) {
+  sup_t *s = state;
+  if (s->stopping) return on_stop_progress(self, s, r);
+  if (r->kind != FX_RECV_MESSAGE) return idle(self);
+  return dispatch(self, s, r->message);
+}
+
+static int copy_specs(fx_runtime_t *rt, sup_t *s, const fx_supervisor_spec_t *spec) {
+  s->children = fx__calloc(rt, spec->nchildren * sizeof *s->children + 1);
+  s->restarts = fx__calloc(rt, (spec->max_restarts + 1) * sizeof *s->restarts);
+  if (!s->children || !s->restarts) return FX_ENOMEM;
+  for (size_t i = 0; i < spec->nchildren; i++) {
+    const fx_child_spec_t *cs = &spec->children[i];
+    int kinds = !!cs->behaviour + !!cs->gen_server + !!cs->supervisor + !!cs->start;
+    if (kinds != 1 || (cs->shutdown_ms < 0 && cs->shutdown_ms != FX_INFINITY) || cs->restart > FX_TEMPORARY)
+      return FX_EINVAL;
+    child_t *c = &s->children[i];
+    c->spec = *cs;
+    int err = fx_heap_copy(s->heap, cs->id, &c->spec.id);
+    if (!err) err = fx_heap_copy(s->heap, cs->arg == FX_NONE ? FX_NIL : cs->arg, &c->spec.arg);
+    if (err) return err;
+    if (find_id(rt, s, c->spec.id) < (long)i) return FX_EINVAL; /* a repeated id */
+    s->n = i + 1;
+  }
+  return FX_OK;
+}
+
+static int sup_init(fx_proc_t *self, void *state, fx_term_t arg) {
+  (void)arg;
+  sup_t *s = state;
+  fx_runtime_t *rt = self->rt;
+  const fx_supervisor_spec_t *spec = fx__spawn_ctx(self);
+  s->spec = *spec;
+  /* Its only link so far is the one fx_spawn made to whoever started it. */
+  if (self->ext && self->ext->links) s->parent = self->ext->links->pid;
+  int err = fx_heap_new(rt, &s->heap);
+  if (!err) err = copy_specs(rt, s, spec);
+  if (err) return err;
+  fx_trap_exit(rt, self->pid, 1);
+  for (size_t i = 0; i < s->n; i++) {
+    if ((err = start_child(self, s, &s->children[i])) != FX_OK) {
+      while (i-- > 0) kill_now(rt, &s->children[i]);
+      return err;
+    }
+  }
+  return idle(self);
+}
+
+/* Reached only by a crash or an exit the phases did not handle: stop what
+ * still runs without waiting. */
+static void sup_terminate(fx_proc_t *self, void *state, fx_term_t reason) {
+  (void)reason;
+  sup_t *s = state;
+  for (size_t i = s->n; i-- > 0;) kill_now(self->rt, &s->children[i]);
+}
+
+static void sup_destroy(fx_runtime_t *rt, void *state) {
+  sup_t *s = state;
+  fx_pattern_free(rt, s->wait_pattern);
+  fx_heap_free(s->heap);
+  fx__free(rt, s->children, s->spec.nchildren * sizeof *s->children + 1);
+  fx__free(rt, s->restarts, (s->spec.max_restarts + 1) * sizeof *s->restarts);
+}
+
+static const fx_behaviour_t supervisor = {"supervisor", sizeof(sup_t), sup_init, sup_handle, sup_terminate, sup_destroy};
+
+int fx_supervisor_start(fx_runtime_t *rt, const fx_supervisor_spec_t *spec, const fx_spawn_opts_t *opts, fx_pid_t *out) {
+  if (!rt || !spec || (spec->nchildren && !spec->children) || spec->strategy > FX_REST_FOR_ONE ||
+      spec->max_restarts > 1000000)
+    return FX_EINVAL;
+  return fx__spawn(rt, &supervisor, sizeof(sup_t), spec, FX_NIL, opts, out);
+}
+
+/* ---- the query API ---- */
+
+static int sup_call(fx_runtime_t *rt, fx_pid_t sup, fx_term_t op, fx_term_t id, int64_t timeout, fx_call_cb cb, void *ud) {
+  fx_heap_t *h;
+  int err = fx_heap_new(rt, &h);
+  if (err) return err;
+  fx_term_t req = op;
+  if (id != FX_NONE) err = fx_tuple2(h, op, id, &req);
+  if (!err) err = fx_call(rt, fx_pid_term(sup), req, timeout, cb, ud, NULL);
+  fx_heap_free(h);
+  return err;
+}
+
+int fx_supervisor_which_children(fx_runtime_t *rt, fx_pid_t sup, int64_t timeout_ms, fx_call_cb cb, void *ud) {
+  return sup_call(rt, sup, FX_ATOM(WHICH_CHILDREN), FX_NONE, timeout_ms, cb, ud);
+}
+
+int fx_supervisor_count_children(fx_runtime_t *rt, fx_pid_t sup, int64_t timeout_ms, fx_call_cb cb, void *ud) {
+  return sup_call(rt, sup, FX_ATOM(COUNT_CHILDREN), FX_NONE, timeout_ms, cb, ud);
+}
+
+int fx_supervisor_terminate_child(fx_runtime_t *rt, fx_pid_t sup, fx_term_t id, int64_t timeout_ms, fx_call_cb cb, void *ud) {
+  return id == FX_NONE ? FX_EINVAL : sup_call(rt, sup, FX_ATOM(TERMINATE_CHILD), id, timeout_ms, cb, ud);
+}
+
+int fx_supervisor_restart_child(fx_runtime_t *rt, fx_pid_t sup, fx_term_t id, int64_t timeout_ms, fx_call_cb cb, void *ud) {
+  return id == FX_NONE ? FX_EINVAL : sup_call(rt, sup, FX_ATOM(RESTART_CHILD), id, timeout_ms, cb, ud);
+}

