@@ -80,7 +80,7 @@ static inline int fx__is_term(fx_term_t t) {
  * element, a map's last value), that fx_term_words accepts: beyond it, it
  * returns SIZE_MAX and copies fail with FX_ETOODEEP, so the recursive
  * walkers never see deeper terms in messages. Far above FX_ETF_MAX_DEPTH. */
-#define FX__COPY_MAX_DEPTH 10000u
+#define FX__COPY_MAX_DEPTH 4096u
 /* Words a boxed object's payload occupies after its header. */
 size_t fx__box_payload_words(fx_term_t t);
 static inline size_t fx__binary_words(size_t bytes) { return (bytes + 7) / 8; }

@@ -70,6 +70,12 @@ fx__heap_mark_t fx__heap_mark(const fx_heap_t *h) {
 }
 
 void fx__heap_release_to(fx_heap_t *h, fx__heap_mark_t m) {
+  /* Released to empty: keep the first chunk for next time, so a callback
+   * that builds a term does not cost a malloc and a free. */
+  if (!m.chunk) {
+    fx_heap_reset(h);
+    return;
+  }
   while (h->chunk && h->chunk != m.chunk) {
     fx_heap_chunk_t *next = h->chunk->next;
     fx__free(h->rt, h->chunk, sizeof *h->chunk + h->chunk->cap * 8);

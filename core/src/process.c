@@ -105,7 +105,7 @@ static void post_receive(fx_proc_t *p) {
     p->flags |= FX_PF_TIMED_OUT;
   } else if (p->recv_timeout > 0) {
     fx__timer_spec_t spec = {.kind = FX_TIMER_RECEIVE, .key = p->pid};
-    if (fx__timer_start(rt, rt->now + p->recv_timeout, &spec, &p->recv_timer) != FX_OK) {
+    if (fx__timer_start(rt, fx_update_time(rt) + p->recv_timeout, &spec, &p->recv_timer) != FX_OK) {
       /* Without a timer the wait could last forever: time out now instead. */
       p->flags |= FX_PF_TIMED_OUT;
     }

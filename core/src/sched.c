@@ -109,8 +109,10 @@ static uint32_t run_slice(fx_runtime_t *rt, fx_proc_t *p, uint32_t budget) {
  * began gets one slice (processes woken meanwhile wait for the next pass).
  * Returns the reductions used. */
 static uint32_t run_pass(fx_runtime_t *rt, uint32_t budget) {
-  fx_update_time(rt);
-  fx__timers_fire(rt);
+  if (rt->heap_len) { /* no timers, no need for the time */
+    fx_update_time(rt);
+    fx__timers_fire(rt);
+  }
   uint32_t used = 0;
   for (size_t n = rt->runq_len; n > 0 && rt->runq_head && used < budget; n--) {
     fx_proc_t *p = rt->runq_head;

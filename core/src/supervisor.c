@@ -81,7 +81,7 @@ static void kill_now(fx_runtime_t *rt, child_t *c) {
 
 /* Records a restart now; false when that is one too many for the window. */
 static bool restart_allowed(fx_runtime_t *rt, sup_t *s) {
-  int64_t now = fx_now(rt), window = (int64_t)s->spec.max_seconds * 1000;
+  int64_t now = fx_update_time(rt), window = (int64_t)s->spec.max_seconds * 1000;
   uint32_t keep = 0;
   for (uint32_t i = 0; i < s->nrestarts; i++)
     if (s->restarts[i] > now - window) s->restarts[keep++] = s->restarts[i];

@@ -1,0 +1,63 @@
+/* Messages: a copied term in ONE allocation (the fx_msg_t header followed by
+ * its words), owned by whoever holds the message (a mailbox, a timer, an
+ * exit signal). Small messages are the common case, so those are all
+ * allocated at one size, FX_MSG_POOL_WORDS, and recycled through a free
+ * list on the runtime (rt->msg_pool) instead of going back to the
+ * allocator each time. */
+#include "fx_runtime.h"
+
+static size_t msg_bytes(size_t words) { return sizeof(fx_msg_t) + words * sizeof(uint64_t); }
+
+fx_msg_t *fx__msg_alloc(fx_runtime_t *rt, size_t nwords) {
+  /* nwords must fit the header's uint32 and the byte size a size_t. */
+  if (!rt || nwords > UINT32_MAX || nwords > (SIZE_MAX - sizeof(fx_msg_t)) / sizeof(uint64_t)) return NULL;
+  fx_msg_t *m;
+  /* A small message always gets exactly FX_MSG_POOL_WORDS, so that
+   * alloc_words == FX_MSG_POOL_WORDS marks it as poolable on free. */
+  size_t cap = nwords <= FX_MSG_POOL_WORDS ? FX_MSG_POOL_WORDS : nwords;
+  if (cap == FX_MSG_POOL_WORDS && rt->msg_pool) {
+    m = rt->msg_pool;
+    rt->msg_pool = m->next;
+    rt->msg_pool_len--;
+  } else {
+    m = fx__alloc(rt, msg_bytes(cap));
+    if (!m) return NULL;
+  }
+  m->next = NULL;
+  m->term = FX_NONE;
+  m->from = 0;
+  m->nwords = (uint32_t)nwords;
+  m->alloc_words = (uint32_t)cap;
+  return m;
+}
+
+void fx__msg_free(fx_runtime_t *rt, fx_msg_t *m) {
+  if (!m) return;
+  if (m->alloc_words == FX_MSG_POOL_WORDS && rt->msg_pool_len < FX_MSG_POOL_MAX) {
+    m->next = rt->msg_pool;
+    rt->msg_pool = m;
+    rt->msg_pool_len++;
+    return;
+  }
+  fx__free(rt, m, msg_bytes(m->alloc_words));
+}
+
+void fx__msg_pool_free(fx_runtime_t *rt) {
+  while (rt->msg_pool) {
+    fx_msg_t *m = rt->msg_pool;
+    rt->msg_pool = m->next;
+    fx__free(rt, m, msg_bytes(m->alloc_words));
+  }
+  rt->msg_pool_len = 0;
+}
+
+int fx__msg_from_term(fx_runtime_t *rt, fx_term_t t, fx_msg_t **out) {
+  if (!rt || !out || !fx__is_term(t)) return FX_EINVAL;
+  size_t words = fx_term_words(t);
+  if (words == SIZE_MAX) return FX_ETOODEEP;
+  fx_msg_t *m = fx__msg_alloc(rt, words);
+  if (!m) return FX_ENOMEM;
+  m->term = fx_term_copy(t, m->words);
+  *out = m;
+  return FX_OK;
+}
