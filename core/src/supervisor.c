@@ -334,7 +334,7 @@ static int copy_specs(fx_runtime_t *rt, sup_t *s, const fx_supervisor_spec_t *sp
     int err = fx_heap_copy(s->heap, cs->id, &c->spec.id);
     if (!err) err = fx_heap_copy(s->heap, cs->arg == FX_NONE ? FX_NIL : cs->arg, &c->spec.arg);
     if (err) return err;
-    if (find_id(rt, s, c->spec.id) < (long)i) return FX_EINVAL; /* a repeated id */
+    if (find_id(rt, s, c->spec.id) >= 0) return FX_EINVAL; /* a repeated id */
     s->n = i + 1;
   }
   return FX_OK;

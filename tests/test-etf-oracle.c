@@ -1,0 +1,272 @@
+/* The fauxtp half of the ETF oracle test (tests/etf/oracle.cmake runs it):
+ *
+ *   test-etf-oracle ERLANG_CORPUS FAUXTP_OUT
+ *
+ * decodes every term Erlang wrote (tests/etf/oracle.escript gen), encodes
+ * it again and requires the very bytes Erlang wrote; then writes its own
+ * encodings of terms built in C, which the escript checks the other way
+ * round. Lines are the encoding in hex, a tab, and a description. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fauxtp/fauxtp.h"
+
+static int hex_value(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Hex text up to a tab or the end of the line, into out; its length, or
+ * (size_t)-1 when malformed. */
+static size_t parse_hex(const char *s, uint8_t *out, size_t cap) {
+  size_t n = 0;
+  for (; *s && *s != '\t' && *s != '\n'; s += 2) {
+    int hi = hex_value(s[0]), lo = hi < 0 ? -1 : hex_value(s[1]);
+    if (lo < 0 || n == cap) return (size_t)-1;
+    out[n++] = (uint8_t)(hi << 4 | lo);
+  }
+  return n;
+}
+
+static void print_hex(FILE *f, const uint8_t *b, size_t n) {
+  for (size_t i = 0; i < n; i++) fprintf(f, "%02X", b[i]);
+}
+
+/* Decodes one line of Erlang's corpus and checks the re-encoding. */
+static int check_line(fx_runtime_t *rt, fx_heap_t *h, const char *line, uint8_t *in, uint8_t *out, size_t cap) {
+  size_t n = parse_hex(line, in, cap), len = 0;
+  const char *desc = strchr(line, '\t');
+  desc = desc ? desc + 1 : "";
+  if (n == (size_t)-1) {
+    fprintf(stderr, "  bad corpus line: %.80s\n", line);
+    return 0;
+  }
+  fx_term_t t;
+  int err = fx_etf_decode(rt, in, n, h, &t);
+  if (!err) err = fx_etf_encode(rt, t, out, cap, &len);
+  if (!err && len == n && memcmp(in, out, n) == 0) return 1;
+  fprintf(stderr, "  %s", desc);
+  if (err) {
+    fprintf(stderr, "    %s\n", fx_err_name(err));
+  } else {
+    fprintf(stderr, "    erlang: ");
+    print_hex(stderr, in, n < 120 ? n : 120);
+    fprintf(stderr, "\n    fauxtp: ");
+    print_hex(stderr, out, len < 120 ? len : 120);
+    fprintf(stderr, "\n");
+  }
+  return 0;
+}
+
+static int check_corpus(fx_runtime_t *rt, const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    perror(path);
+    return 0;
+  }
+  const size_t cap = 1 << 20;
+  char *line = malloc(2 * cap + 4096);
+  uint8_t *in = malloc(cap), *out = malloc(cap);
+  fx_heap_t *h = NULL;
+  int total = 0, bad = 0;
+  if (line && in && out && !fx_heap_new(rt, &h)) {
+    while (fgets(line, (int)(2 * cap + 4096), f)) {
+      total++;
+      if (!check_line(rt, h, line, in, out, cap)) bad++;
+      fx_heap_reset(h);
+    }
+  } else {
+    bad = 1;
+  }
+  fx_heap_free(h);
+  free(line);
+  free(in);
+  free(out);
+  fclose(f);
+  printf("oracle: fauxtp re-encoded %d Erlang terms, %d differ\n", total, bad);
+  return total > 0 && bad == 0;
+}
+
+/* ---- terms built in C, for Erlang to read ---- */
+
+typedef struct writer {
+  fx_runtime_t *rt;
+  fx_heap_t *h;
+  FILE *f;
+  int count, failed;
+} writer_t;
+
+/* Drops a UTF-8 sequence cut short at the end (the description is
+ * truncated text). */
+static void trim_utf8(char *s) {
+  size_t n = strlen(s), i = n;
+  while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) i--;
+  if (i == 0 || (unsigned char)s[i - 1] < 0x80) return;
+  unsigned char lead = (unsigned char)s[i - 1];
+  size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+  if (n - (i - 1) < want) s[i - 1] = 0;
+}
+
+static void emit(writer_t *w, fx_term_t t, int build_err) {
+  size_t n;
+  uint8_t *b = NULL;
+  int err = build_err;
+  if (!err) err = fx_etf_encoded_size(w->rt, t, &n);
+  if (!err && !(b = malloc(n))) err = FX_ENOMEM;
+  if (!err) err = fx_etf_encode(w->rt, t, b, n, &n);
+  if (err) {
+    fprintf(stderr, "  could not build or encode term %d: %s\n", w->count, fx_err_name(err));
+    w->failed = 1;
+  } else {
+    char text[201];
+    fx_term_format(w->rt, t, text, sizeof text);
+    trim_utf8(text);
+    for (char *p = text; *p; p++)
+      if (*p == '\n' || *p == '\t') *p = ' ';
+    print_hex(w->f, b, n);
+    fprintf(w->f, "\t%s\n", text);
+    w->count++;
+  }
+  free(b);
+}
+
+/* Emits the term a builder call makes into T (a fresh variable: the call
+ * must run before T is read, which function arguments do not promise). */
+#define EMIT_BUILT(w, call)                                                    \
+  do {                                                                         \
+    fx_term_t T = FX_NONE;                                                     \
+    int e_ = (call);                                                           \
+    emit((w), T, e_);                                                          \
+  } while (0)
+
+static fx_term_t atom(writer_t *w, const char *s) {
+  fx_term_t a = FX_NONE;
+  if (fx_atom_cstr(w->rt, s, &a)) w->failed = 1;
+  return a;
+}
+
+static fx_term_t num(writer_t *w, int64_t v) {
+  fx_term_t t = FX_NONE;
+  if (fx_make_int(w->h, v, &t)) w->failed = 1;
+  return t;
+}
+
+static fx_term_t flt(writer_t *w, double v) {
+  fx_term_t t = FX_NONE;
+  if (fx_make_float(w->h, v, &t)) w->failed = 1;
+  return t;
+}
+
+static void emit_integers(writer_t *w) {
+  const int64_t values[] = {0, 1, 255, 256, -1, -256, INT32_MAX, INT32_MIN, INT64_C(2147483648),
+                            INT64_C(-2147483649), (INT64_C(1) << 60) - 1, -(INT64_C(1) << 60),
+                            INT64_C(1) << 60, INT64_MAX, INT64_MIN};
+  for (size_t i = 0; i < sizeof values / sizeof *values; i++) emit(w, num(w, values[i]), 0);
+  EMIT_BUILT(w, fx_make_uint(w->h, UINT64_MAX, &T));
+  uint64_t limbs[40];
+  for (size_t n = 2; n <= 40; n += 3) {
+    for (size_t i = 0; i < n; i++) limbs[i] = UINT64_C(0x0123456789abcdef) * (i + 1);
+    EMIT_BUILT(w, fx_make_bignum(w->h, 0, limbs, n, &T));
+    EMIT_BUILT(w, fx_make_bignum(w->h, 1, limbs, n, &T));
+  }
+}
+
+static void emit_floats(writer_t *w) {
+  const double values[] = {0.0, -0.0, 1.0, 1.5, -2.25, 0.1, 1e300, -1e-300, 5e-324, 1.7976931348623157e308};
+  for (size_t i = 0; i < sizeof values / sizeof *values; i++) emit(w, flt(w, values[i]), 0);
+}
+
+static void emit_atoms(writer_t *w) {
+  char text[1024];
+  emit(w, atom(w, "ok"), 0);
+  emit(w, atom(w, ""), 0);
+  emit(w, atom(w, "h\xc3\xa9llo"), 0);
+  emit(w, atom(w, "\xf0\x9f\x98\x80!"), 0);
+  memset(text, 'x', 255);
+  text[255] = 0;
+  emit(w, atom(w, text), 0);
+  for (int i = 0; i < 255; i++) memcpy(text + 2 * i, "\xc3\xa9", 2);
+  text[510] = 0;
+  emit(w, atom(w, text), 0);
+}
+
+static void emit_containers(writer_t *w) {
+  fx_term_t elems[300], t = FX_NONE, inner = FX_NONE;
+  for (int i = 0; i < 300; i++) elems[i] = fx_small(i * 7 - 100);
+  EMIT_BUILT(w, fx_make_tuple(w->h, 0, NULL, &T));
+  EMIT_BUILT(w, fx_tuple2(w->h, FX_ATOM(OK), fx_small(1), &T));
+  EMIT_BUILT(w, fx_make_tuple(w->h, 255, elems, &T));
+  EMIT_BUILT(w, fx_make_tuple(w->h, 300, elems, &T));
+  emit(w, FX_NIL, 0);
+  fx_term_t chars[3] = {fx_small('a'), fx_small('b'), fx_small('c')};
+  EMIT_BUILT(w, fx_make_list(w->h, 3, chars, FX_NIL, &T));
+  EMIT_BUILT(w, fx_make_list(w->h, 3, chars, fx_small(4), &T));
+  EMIT_BUILT(w, fx_make_list(w->h, 300, elems, FX_NIL, &T));
+  EMIT_BUILT(w, fx_make_cons(w->h, atom(w, "a"), atom(w, "b"), &T));
+  EMIT_BUILT(w, fx_make_binary(w->h, "", 0, &T));
+  EMIT_BUILT(w, fx_make_binary(w->h, "hello\0\xff", 7, &T));
+  EMIT_BUILT(w, fx_make_map(w->h, 0, NULL, NULL, &T));
+  fx_term_t k1[2] = {atom(w, "y"), atom(w, "x")}, v1[2] = {flt(w, 2.5), fx_small(1)};
+  int err = fx_make_map(w->h, 2, k1, v1, &inner);
+  emit(w, inner, err);
+  fx_term_t bin = FX_NONE, lst = FX_NONE, tup = FX_NONE;
+  if (!err) err = fx_make_binary(w->h, "key", 3, &bin);
+  if (!err) err = fx_make_list(w->h, 3, chars, FX_NIL, &lst);
+  if (!err) err = fx_tuple2(w->h, atom(w, "a"), fx_small(1), &tup);
+  fx_term_t keys[] = {flt(w, 1.0), fx_small(1), atom(w, "zz"), atom(w, "a"), tup, bin, lst, FX_NIL, inner,
+                      fx_small(-5), num(w, INT64_MAX), flt(w, -0.5), fx_pid_term(fx_pid_make(12, 3))};
+  const size_t n = sizeof keys / sizeof *keys;
+  fx_term_t vals[sizeof keys / sizeof *keys];
+  for (size_t i = 0; i < n; i++) vals[i] = fx_small((int64_t)i);
+  if (!err) err = fx_make_map(w->h, n, keys, vals, &t);
+  emit(w, t, err);
+}
+
+/* Local pids within what a non-distributed Erlang node accepts as its own
+ * (id < 2^15, serial < 2^13), and refs as fx_make_ref makes them. */
+static void emit_pids_and_refs(writer_t *w) {
+  emit(w, fx_pid_term(fx_pid_make(0, 0)), 0);
+  emit(w, fx_pid_term(fx_pid_make(42, 1)), 0);
+  emit(w, fx_pid_term(fx_pid_make(32767, 8191)), 0);
+  fx_term_t r = FX_NONE, t = FX_NONE;
+  for (int i = 0; i < 3; i++) EMIT_BUILT(w, fx_make_ref(w->rt, w->h, &T));
+  int err = fx_make_ref(w->rt, w->h, &r);
+  if (!err) err = fx_tuple3(w->h, FX_ATOM(GEN_CALL), fx_pid_term(fx_pid_make(7, 2)), r, &t);
+  emit(w, t, err);
+}
+
+static int write_terms(fx_runtime_t *rt, const char *path) {
+  writer_t w = {rt, NULL, fopen(path, "w"), 0, 0};
+  if (!w.f) {
+    perror(path);
+    return 0;
+  }
+  if (fx_heap_new(rt, &w.h)) w.failed = 1;
+  if (!w.failed) {
+    emit_integers(&w);
+    emit_floats(&w);
+    emit_atoms(&w);
+    emit_containers(&w);
+    emit_pids_and_refs(&w);
+  }
+  fx_heap_free(w.h);
+  if (fclose(w.f)) w.failed = 1;
+  printf("oracle: fauxtp wrote %d terms%s\n", w.count, w.failed ? " (and failed to build some)" : "");
+  return !w.failed;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s ERLANG_CORPUS FAUXTP_OUT\n", argv[0]);
+    return 2;
+  }
+  fx_runtime_t *rt;
+  if (fx_runtime_new(NULL, &rt)) return 1;
+  int ok = check_corpus(rt, argv[1]);
+  ok = write_terms(rt, argv[2]) && ok;
+  fx_runtime_free(rt);
+  return ok ? 0 : 1;
+}
