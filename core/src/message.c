@@ -51,8 +51,27 @@ void fx__msg_pool_free(fx_runtime_t *rt) {
   rt->msg_pool_len = 0;
 }
 
+/* Most messages are an immediate or a small tuple of immediates ({tag, N},
+ * {'$gen_cast', ping}): copied without the general walk. */
+static int copy_flat_tuple(fx_runtime_t *rt, fx_term_t t, fx_msg_t **out) {
+  size_t arity = fx_tuple_arity(t);
+  const uint64_t *src = fx_box_ptr(t);
+  for (size_t i = 1; i <= arity; i++)
+    if (fx_is_boxed(src[i]) || fx_is_cons(src[i]) || src[i] == FX_NONE) return 0;
+  fx_msg_t *m = fx__msg_alloc(rt, arity + 1);
+  if (!m) return -1;
+  memcpy(m->words, src, (arity + 1) * sizeof *src);
+  m->term = fx__box(m->words);
+  *out = m;
+  return 1;
+}
+
 int fx__msg_from_term(fx_runtime_t *rt, fx_term_t t, fx_msg_t **out) {
   if (!rt || !out || !fx__is_term(t)) return FX_EINVAL;
+  if (fx_is_tuple(t) && fx_tuple_arity(t) <= FX_MSG_POOL_WORDS - 1) {
+    int done = copy_flat_tuple(rt, t, out);
+    if (done) return done > 0 ? FX_OK : FX_ENOMEM;
+  }
   size_t words = fx_term_words(t);
   if (words == SIZE_MAX) return FX_ETOODEEP;
   fx_msg_t *m = fx__msg_alloc(rt, words);

@@ -53,6 +53,7 @@ typedef struct pat_clause {
   uint64_t header;   /* nonzero: the subject is a tuple with this header word */
   fx_term_t word;    /* nonzero: with header, the tuple's first element;
                         without, the subject itself (an immediate) */
+  uint32_t flat;     /* a tuple of only IMM, ANY and IGNORE: the fast path */
 } pat_clause_t;
 
 struct fx_pattern {
@@ -297,7 +298,7 @@ static int compile_node(pat_builder_t *b, fx_term_t t, unsigned depth) {
 
 /* The clause-table entry, its guard read off the clause's first ops. */
 static pat_clause_t make_clause(const uint32_t *code, size_t start, size_t nextract) {
-  pat_clause_t c = {(uint32_t)start, (uint32_t)nextract, 0, FX_NONE};
+  pat_clause_t c = {(uint32_t)start, (uint32_t)nextract, 0, FX_NONE, 0};
   if (code[start] == OP_IMM) {
     c.word = imm_at(code, start);
   } else if (code[start] == OP_TUPLE) {
@@ -308,6 +309,20 @@ static pat_clause_t make_clause(const uint32_t *code, size_t start, size_t nextr
   return c;
 }
 
+/* Whether code[start, end) is a tuple whose elements are all IMM, ANY or
+ * IGNORE: the shape of most receive clauses ({tag, _, X}), matched by a
+ * tight loop instead of the general interpreter. */
+static uint32_t is_flat_tuple(const uint32_t *code, size_t start, size_t end) {
+  if (code[start] != OP_TUPLE) return 0;
+  size_t pc = start + 2;
+  for (uint32_t i = 0; i < code[start + 1]; i++) {
+    if (code[pc] == OP_IMM) pc += 3;
+    else if (code[pc] == OP_ANY || code[pc] == OP_IGNORE) pc++;
+    else return 0;
+  }
+  return pc == end;
+}
+
 /* One pass over every clause; fills the clause table when p is set. */
 static int compile_clauses(pat_builder_t *b, const fx_term_t *clauses, size_t n, fx_pattern_t *p) {
   for (size_t i = 0; i < n; i++) {
@@ -315,7 +330,10 @@ static int compile_clauses(pat_builder_t *b, const fx_term_t *clauses, size_t n,
     b->nextract = 0;
     int err = compile_node(b, clauses[i], 0);
     if (err) return err;
-    if (p) p->clauses[i] = make_clause(b->code, start, b->nextract);
+    if (p) {
+      p->clauses[i] = make_clause(b->code, start, b->nextract);
+      p->clauses[i].flat = is_flat_tuple(b->code, start, b->ncode);
+    }
   }
   return FX_OK;
 }
@@ -495,6 +513,25 @@ static int run_clause(const fx_runtime_t *rt, const fx_pattern_t *p, uint32_t pc
   }
 }
 
+/* The fast path for a flat tuple clause whose guard has checked the
+ * subject's header already. */
+static int run_flat(const uint32_t *code, uint32_t pc, fx_term_t t, fx_term_t *out) {
+  const fx_term_t *el = fx_box_ptr(t) + 1;
+  uint32_t arity = code[pc + 1];
+  size_t n = 0;
+  pc += 2;
+  for (uint32_t i = 0; i < arity; i++) {
+    switch (code[pc]) {
+    case OP_ANY: out[n++] = el[i]; pc++; break;
+    case OP_IGNORE: pc++; break;
+    default:
+      if (el[i] != imm_at(code, pc)) return 0;
+      pc += 3;
+    }
+  }
+  return 1;
+}
+
 /* Whether the clause's guard already rules t out (see pat_clause_t). */
 static int guard_rejects(const pat_clause_t *c, fx_term_t t) {
   if (c->header) {
@@ -514,7 +551,7 @@ int fx_pattern_match(const fx_runtime_t *rt, const fx_pattern_t *p, fx_term_t t,
     /* Too small a vector still gets the right answer (which clause, and
      * how many terms it wanted), through the scratch buffer. */
     fx_term_t *dst = c->nextract <= cap ? out : scratch;
-    if (!run_clause(rt, p, c->start, t, dst, stack)) continue;
+    if (c->flat ? !run_flat(p->code, c->start, t, dst) : !run_clause(rt, p, c->start, t, dst, stack)) continue;
     if (nout) *nout = c->nextract;
     return dst == out ? (int)i : FX_ENOSPACE;
   }
