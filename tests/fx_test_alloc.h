@@ -25,6 +25,7 @@ static inline void *fx_test_alloc_fn(void *ud, void *ptr, size_t osize, size_t n
   }
   if (a->countdown == 0 || (a->sticky && a->failures > 0)) {
     a->failures++;
+    if (!a->sticky) a->countdown = -1; /* one failure, then normal service */
     return NULL;
   }
   if (a->countdown > 0) a->countdown--;

@@ -146,7 +146,7 @@ TEST(kill_becomes_killed_for_links_and_monitors) {
   ASSERT_OK(fx_monitor(rt, pw, pa, h, &ref));
   fx_exit(rt, pa, FX_ATOM(KILL));
   fx_run(rt, FX_RUN_IDLE);
-  char want[160], pt[32], rt_[128];
+  char want[256], pt[32], rt_[128];
   snprintf(want, sizeof want, "{'EXIT',%s,killed}", pidtext(pa, pt));
   ASSERT_STREQ(b.log, want);
   fx_term_format(rt, ref, rt_, sizeof rt_);
@@ -246,8 +246,8 @@ TEST(a_long_chain_of_links_falls_without_recursion) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
   enum { N = 100000 };
-  static probe_t probes[N];
-  memset(probes, 0, sizeof probes);
+  probe_t *probes = calloc(N, sizeof *probes);
+  ASSERT(probes != NULL);
   fx_pid_t first = spawn_probe(rt, &probes[0]), prev = first;
   for (int i = 1; i < N; i++) {
     fx_pid_t p = spawn_probe(rt, &probes[i]);
@@ -260,6 +260,7 @@ TEST(a_long_chain_of_links_falls_without_recursion) {
   ASSERT_EQ(fx_process_count(rt), 0);
   ASSERT_STREQ(probes[N - 1].reason, "chain");
   fx_runtime_free(rt);
+  free(probes);
 }
 
 /* A process that kills its linked partner while inside its own callback,

@@ -61,6 +61,16 @@ typedef struct fx_signal {
   fx_msg_t *reason;
 } fx_signal_t;
 
+/* The block a link record and a queued signal are allocated in: when a
+ * process exits, each of its link records becomes the exit signal sent
+ * along that link, so telling its links needs no memory (a signal lost to
+ * a failed allocation would leave, say, a supervisor that never learns
+ * its child died). */
+typedef union fx_signal_block {
+  fx_link_t link;
+  fx_signal_t signal;
+} fx_signal_block_t;
+
 /* What only some processes need, allocated on first use so that an idle
  * process stays small. */
 typedef struct fx_proc_ext {

@@ -51,8 +51,9 @@ void fx__timers_free(fx_runtime_t *rt);
 
 /* signal.c */
 /* Queues an exit signal (copying reason) and delivers the queue unless a
- * delivery is already under way further up the stack. */
-void fx__signal_send(fx_runtime_t *rt, fx_pid_t to, fx_pid_t from, fx_term_t reason, bool untrappable);
+ * delivery is already under way further up the stack. FX_ENOMEM when
+ * there is no memory for the signal (nothing is sent). */
+int fx__signal_send(fx_runtime_t *rt, fx_pid_t to, fx_pid_t from, fx_term_t reason, bool untrappable);
 void fx__signals_deliver(fx_runtime_t *rt);
 /* Tears down p's links and monitors as it exits with `reason`. */
 void fx__signal_exit_links(fx_runtime_t *rt, fx_pid_t pid, fx_proc_ext_t *ext, fx_term_t reason);

@@ -6,6 +6,7 @@
 
 typedef struct gs_state {
   const fx_gen_server_t *gs;
+  bool started;    /* init succeeded: terminate runs from now on (OTP) */
   uint64_t user[]; /* 8-aligned user state */
 } gs_state_t;
 
@@ -13,7 +14,8 @@ static int gs_init(fx_proc_t *self, void *state, fx_term_t arg) {
   gs_state_t *s = state;
   s->gs = fx__spawn_ctx(self);
   int rc = s->gs->init ? s->gs->init(self, s->user, arg) : FX_OK;
-  if (rc < 0 || (self->flags & FX_PF_STOP)) return rc;
+  if (rc < 0 || (self->flags & (FX_PF_STOP | FX_PF_EXIT_PENDING))) return rc;
+  s->started = true;
   return fx_receive(self, NULL, FX_INFINITY);
 }
 
@@ -65,7 +67,8 @@ static int gs_handle(fx_proc_t *self, void *state, const fx_received_t *r) {
 
 static void gs_terminate(fx_proc_t *self, void *state, fx_term_t reason) {
   gs_state_t *s = state;
-  if (s->gs && s->gs->terminate) s->gs->terminate(self, s->user, reason);
+  /* As in OTP, a server whose init failed or stopped gets no terminate. */
+  if (s->started && s->gs->terminate) s->gs->terminate(self, s->user, reason);
 }
 
 static void gs_destroy(fx_runtime_t *rt, void *state) {

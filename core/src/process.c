@@ -335,7 +335,7 @@ void fx__sched_free_all(fx_runtime_t *rt) {
       /* Links die with the runtime; free just the records. */
       for (fx_link_t *l = p->ext->links, *n; l; l = n) {
         n = l->next;
-        fx__free(rt, l, sizeof *l);
+        fx__free(rt, l, sizeof(fx_signal_block_t));
       }
     }
     free_proc(rt, p);

@@ -136,7 +136,7 @@ static void drop_link(fx_runtime_t *rt, fx_proc_t *p, fx_pid_t other) {
   for (fx_link_t **pp = &p->ext->links, *l; (l = *pp) != NULL; pp = &l->next)
     if (l->pid == other) {
       *pp = l->next;
-      fx__free(rt, l, sizeof *l);
+      fx__free(rt, l, sizeof(fx_signal_block_t));
       return;
     }
 }
@@ -155,14 +155,11 @@ int fx_link(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b) {
   fx_proc_t *pa = fx__proc_get(rt, a), *pb = fx__proc_get(rt, b);
   if (!pa) return FX_ENOPROC;
   if (a == b || (pb && has_link(pa, b))) return FX_OK;
-  if (!pb) {
-    fx__signal_send(rt, a, b, FX_ATOM(NOPROC), false);
-    return FX_OK;
-  }
-  fx_link_t *la = fx__alloc(rt, sizeof *la), *lb = fx__alloc(rt, sizeof *lb);
+  if (!pb) return fx__signal_send(rt, a, b, FX_ATOM(NOPROC), false);
+  fx_link_t *la = fx__alloc(rt, sizeof(fx_signal_block_t)), *lb = fx__alloc(rt, sizeof(fx_signal_block_t));
   if (!la || !lb || !fx__proc_ext(pa) || !fx__proc_ext(pb)) {
-    fx__free(rt, la, sizeof *la);
-    fx__free(rt, lb, sizeof *lb);
+    fx__free(rt, la, sizeof(fx_signal_block_t));
+    fx__free(rt, lb, sizeof(fx_signal_block_t));
     return FX_ENOMEM;
   }
   add_link(pa, la, b);
@@ -225,20 +222,26 @@ static void deliver(fx_runtime_t *rt, fx_signal_t *s) {
     s->reason = NULL;
   }
   if (s->reason) fx__msg_free(rt, s->reason);
-  fx__free(rt, s, sizeof *s);
+  fx__free(rt, s, sizeof(fx_signal_block_t));
 }
 
-void fx__signal_send(fx_runtime_t *rt, fx_pid_t to, fx_pid_t from, fx_term_t reason, bool untrappable) {
-  fx_signal_t *s = fx__alloc(rt, sizeof *s);
-  if (!s) return; /* out of memory: the signal is lost, as a crashed node's would be */
+/* Fills in s (an fx_signal_block_t) and queues it. */
+static void signal_queue(fx_runtime_t *rt, fx_signal_t *s, fx_pid_t to, fx_pid_t from, fx_term_t reason, bool untrappable) {
   s->next = NULL;
   s->to = to;
   s->from = from;
   s->untrappable = untrappable;
-  s->reason = untrappable ? NULL : fx__reason_msg(rt, reason);
+  s->reason = untrappable ? NULL : fx__reason_msg(rt, reason); /* NULL: nomem */
   *rt->signals_tail = s;
   rt->signals_tail = &s->next;
+}
+
+int fx__signal_send(fx_runtime_t *rt, fx_pid_t to, fx_pid_t from, fx_term_t reason, bool untrappable) {
+  fx_signal_t *s = fx__alloc(rt, sizeof(fx_signal_block_t));
+  if (!s) return FX_ENOMEM;
+  signal_queue(rt, s, to, from, reason, untrappable);
   fx__signals_deliver(rt);
+  return FX_OK;
 }
 
 void fx__signals_deliver(fx_runtime_t *rt) {
@@ -258,7 +261,7 @@ void fx__signals_free(fx_runtime_t *rt) {
     fx_signal_t *s = rt->signals;
     rt->signals = s->next;
     if (s->reason) fx__msg_free(rt, s->reason);
-    fx__free(rt, s, sizeof *s);
+    fx__free(rt, s, sizeof(fx_signal_block_t));
   }
   rt->signals_tail = &rt->signals;
 }
@@ -270,12 +273,14 @@ void fx__signal_exit_links(fx_runtime_t *rt, fx_pid_t pid, fx_proc_ext_t *ext, f
   rt->delivering_signals = true;
   for (fx_link_t *l = ext->links, *next; l; l = next) {
     next = l->next;
-    fx_proc_t *q = fx__proc_get(rt, l->pid);
+    fx_pid_t to = l->pid;
+    fx_proc_t *q = fx__proc_get(rt, to);
     if (q) {
       drop_link(rt, q, pid);
-      fx__signal_send(rt, l->pid, pid, reason, false);
+      signal_queue(rt, &((fx_signal_block_t *)l)->signal, to, pid, reason, false); /* the record becomes the signal */
+    } else {
+      fx__free(rt, l, sizeof(fx_signal_block_t));
     }
-    fx__free(rt, l, sizeof *l);
   }
   ext->links = NULL;
   rt->delivering_signals = was;
@@ -295,6 +300,5 @@ int fx_exit(fx_runtime_t *rt, fx_pid_t pid, fx_term_t reason) {
   if (!rt || reason == FX_NONE) return FX_EINVAL;
   if (!fx__proc_get(rt, pid)) return FX_OK; /* Erlang: a signal to nobody is dropped */
   fx_pid_t from = rt->current ? rt->current->pid : 0;
-  fx__signal_send(rt, pid, from, reason, reason == FX_ATOM(KILL));
-  return FX_OK;
+  return fx__signal_send(rt, pid, from, reason, reason == FX_ATOM(KILL));
 }

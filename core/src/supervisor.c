@@ -101,6 +101,20 @@ static bool is_normal_reason(fx_term_t r) {
 static int continue_stopping(fx_proc_t *self, sup_t *s);
 static int after_stopping(fx_proc_t *self, sup_t *s);
 
+static void forget_child(sup_t *s, size_t i) {
+  memmove(&s->children[i], &s->children[i + 1], (s->n - i - 1) * sizeof *s->children);
+  s->n--;
+}
+
+/* Child i of the stop phase is down. OTP drops a temporary child's spec
+ * once it is stopped: it is never restarted, by a strategy either. The
+ * phase walks down from the top, so this shifts only children it is done
+ * with (and none it restarts from). */
+static void child_stopped(sup_t *s, size_t i) {
+  s->children[i].pid = 0;
+  if (s->children[i].spec.restart == FX_TEMPORARY && s->after != AFTER_EXIT) forget_child(s, i);
+}
+
 static int begin_stop(fx_proc_t *self, sup_t *s, size_t lo, size_t hi, size_t skip, after_stop_t after) {
   s->stopping = true;
   s->stop_lo = lo;
@@ -119,6 +133,7 @@ static int wait_for_exit(fx_proc_t *self, sup_t *s, child_t *c) {
   if (err) {
     /* No memory to wait selectively: stop it now; its EXIT is then stale. */
     kill_now(self->rt, c);
+    child_stopped(s, s->waiting);
     return continue_stopping(self, s);
   }
   int64_t t = c->spec.shutdown_ms;
@@ -132,7 +147,9 @@ static int continue_stopping(fx_proc_t *self, sup_t *s) {
     if (!c->pid || i == s->stop_skip) continue;
     s->waiting = i;
     s->killed_waiting = c->spec.shutdown_ms == 0;
-    fx_exit(self->rt, c->pid, s->killed_waiting ? FX_ATOM(KILL) : FX_ATOM(SHUTDOWN));
+    /* With no memory to ask it to shut down, kill it. */
+    if (!s->killed_waiting && fx_exit(self->rt, c->pid, FX_ATOM(SHUTDOWN)) != FX_OK) s->killed_waiting = true;
+    if (s->killed_waiting) fx_exit(self->rt, c->pid, FX_ATOM(KILL));
     return wait_for_exit(self, s, c);
   }
   s->stopping = false;
@@ -149,7 +166,7 @@ static int on_stop_progress(fx_proc_t *self, sup_t *s, const fx_received_t *r) {
     fx_exit(self->rt, c->pid, FX_ATOM(KILL));
     return wait_for_exit(self, s, c);
   }
-  c->pid = 0;
+  child_stopped(s, s->waiting);
   return continue_stopping(self, s);
 }
 
@@ -160,11 +177,6 @@ static int shutdown_self(fx_proc_t *self, sup_t *s, fx_term_t reason) {
   if (fx_heap_copy(s->heap, reason, &kept) != FX_OK) kept = FX_ATOM(SHUTDOWN);
   s->exit_reason = kept;
   return begin_stop(self, s, 0, s->n, SIZE_MAX, AFTER_EXIT);
-}
-
-static void forget_child(sup_t *s, size_t i) {
-  memmove(&s->children[i], &s->children[i + 1], (s->n - i - 1) * sizeof *s->children);
-  s->n--;
 }
 
 /* Starts child i again; a start that fails counts as one more restart.
@@ -194,8 +206,6 @@ static int after_stopping(fx_proc_t *self, sup_t *s) {
   case AFTER_EXIT:
     return fx_stop(self, s->exit_reason);
   case AFTER_REPLY:
-    /* OTP forgets a temporary child once it is terminated. */
-    if (s->children[s->stop_lo].spec.restart == FX_TEMPORARY) forget_child(s, s->stop_lo);
     fx_reply(self->rt, s->reply_to, FX_ATOM(OK));
     return idle(self);
   }
@@ -326,16 +336,27 @@ static int copy_specs(fx_runtime_t *rt, sup_t *s, const fx_supervisor_spec_t *sp
   if (!s->children || !s->restarts) return FX_ENOMEM;
   for (size_t i = 0; i < spec->nchildren; i++) {
     const fx_child_spec_t *cs = &spec->children[i];
-    int kinds = !!cs->behaviour + !!cs->gen_server + !!cs->supervisor + !!cs->start;
-    if (kinds != 1 || (cs->shutdown_ms < 0 && cs->shutdown_ms != FX_INFINITY) || cs->restart > FX_TEMPORARY)
-      return FX_EINVAL;
     child_t *c = &s->children[i];
     c->spec = *cs;
     int err = fx_heap_copy(s->heap, cs->id, &c->spec.id);
     if (!err) err = fx_heap_copy(s->heap, cs->arg == FX_NONE ? FX_NIL : cs->arg, &c->spec.arg);
     if (err) return err;
-    if (find_id(rt, s, c->spec.id) >= 0) return FX_EINVAL; /* a repeated id */
     s->n = i + 1;
+  }
+  return FX_OK;
+}
+
+/* A spec the supervisor can run: each child started one way, with a valid
+ * restart type and shutdown time, under an id no other child has. */
+static int check_spec(const fx_runtime_t *rt, const fx_supervisor_spec_t *spec) {
+  for (size_t i = 0; i < spec->nchildren; i++) {
+    const fx_child_spec_t *cs = &spec->children[i];
+    int kinds = !!cs->behaviour + !!cs->gen_server + !!cs->supervisor + !!cs->start;
+    if (kinds != 1 || (cs->shutdown_ms < 0 && cs->shutdown_ms != FX_INFINITY) || cs->restart > FX_TEMPORARY ||
+        cs->id == FX_NONE)
+      return FX_EINVAL;
+    for (size_t j = 0; j < i; j++)
+      if (fx_term_equal(rt, spec->children[j].id, cs->id)) return FX_EINVAL; /* a repeated id */
   }
   return FX_OK;
 }
@@ -381,7 +402,7 @@ static const fx_behaviour_t supervisor = {"supervisor", sizeof(sup_t), sup_init,
 
 int fx_supervisor_start(fx_runtime_t *rt, const fx_supervisor_spec_t *spec, const fx_spawn_opts_t *opts, fx_pid_t *out) {
   if (!rt || !spec || (spec->nchildren && !spec->children) || spec->strategy > FX_REST_FOR_ONE ||
-      spec->max_restarts > 1000000)
+      spec->max_restarts > 1000000 || check_spec(rt, spec) != FX_OK)
     return FX_EINVAL;
   return fx__spawn(rt, &supervisor, sizeof(sup_t), spec, FX_NIL, opts, out);
 }

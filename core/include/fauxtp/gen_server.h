@@ -8,7 +8,8 @@
  * Callbacks return FX_OK or a negative error; an error crashes the server
  * with {callback_failed, Callback, ErrName}. fx_stop(self, Reason) inside a
  * callback stops it after the callback returns (a reply set in the same
- * handle_call is still sent). terminate runs on every exit but `kill`. */
+ * handle_call is still sent). terminate runs on every exit but `kill`,
+ * once init has succeeded (as in OTP, not when init fails or stops). */
 #ifndef FAUXTP_GEN_SERVER_H
 #define FAUXTP_GEN_SERVER_H
 

@@ -121,7 +121,8 @@ int fx_reply(fx_runtime_t *rt, fx_term_t from, fx_term_t reply);
 /* ---- links, monitors and exit signals (Erlang semantics) ---- */
 
 /* Links a and b. If b is dead, a gets an exit signal with reason noproc
- * (an {'EXIT', B, noproc} message when it traps exits). FX_ENOPROC if a is dead. */
+ * (an {'EXIT', B, noproc} message when it traps exits). FX_ENOPROC if a is
+ * dead; FX_ENOMEM (and no link) when memory is short. */
 int fx_link(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b);
 int fx_unlink(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b);
 /* watcher monitors target; *ref (built in h) tags the eventual
@@ -133,7 +134,8 @@ int fx_demonitor(fx_runtime_t *rt, fx_term_t ref);
 /* Sends an exit signal to pid: `kill` cannot be trapped (the process exits
  * with `killed`); `normal` is ignored by a process that does not trap exits
  * unless it is the caller itself; other reasons end a non-trapping process
- * and reach a trapping one as {'EXIT', From, Reason}. */
+ * and reach a trapping one as {'EXIT', From, Reason}. FX_ENOMEM when there
+ * is no memory for the signal (nothing is sent). */
 int fx_exit(fx_runtime_t *rt, fx_pid_t pid, fx_term_t reason);
 int fx_trap_exit(fx_runtime_t *rt, fx_pid_t pid, int on);
 

@@ -54,7 +54,9 @@ struct fx_supervisor_spec {
 };
 
 /* Starts a supervisor and its children, in order. If a child fails to
- * start, the ones started are stopped and this returns FX_ECALLBACK. */
+ * start, the ones started are stopped and this returns FX_ECALLBACK. An
+ * invalid spec (a child with no or two ways to start, a bad restart type
+ * or shutdown time, a repeated id) is FX_EINVAL, and nothing starts. */
 int fx_supervisor_start(fx_runtime_t *rt, const fx_supervisor_spec_t *spec, const fx_spawn_opts_t *opts, fx_pid_t *out);
 
 /* Queries and operations: calls to the supervisor, completed through cb.
