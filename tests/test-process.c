@@ -658,6 +658,27 @@ TEST(allocation_failures_leave_the_runtime_usable) {
   }
 }
 
+TEST(send_etf_decodes_into_the_mailbox) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  script_t s = {0};
+  fx_pid_t pid = spawn_rec(rt, &s);
+  /* term_to_binary({ok,1}) */
+  static const uint8_t ok1[] = {131, 104, 2, 119, 2, 111, 107, 97, 1};
+  ASSERT_OK(fx_send_etf(rt, fx_pid_term(pid), ok1, sizeof ok1));
+  ASSERT_ERR(fx_send_etf(rt, fx_pid_term(pid), ok1, sizeof ok1 - 1), FX_ETRUNCATED);
+  static const uint8_t bad[] = {131, 200};
+  ASSERT_ERR(fx_send_etf(rt, fx_pid_term(pid), bad, sizeof bad), FX_EBADTAG);
+  ASSERT_ERR(fx_send_etf(rt, atom(rt, "nobody"), ok1, sizeof ok1), FX_EBADNAME);
+  ASSERT_OK(fx_send_etf(rt, fx_pid_term(fx_pid_make(99, 1)), ok1, sizeof ok1)); /* dead: dropped */
+  size_t n;
+  ASSERT_OK(fx_mailbox_length(rt, pid, &n));
+  ASSERT_EQ(n, 1); /* only the good one was delivered */
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_STREQ(s.log, "{ok,1}");
+  fx_runtime_free(rt);
+}
+
 TEST(clean_teardown_with_everything_pending) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
@@ -685,5 +706,5 @@ TEST_MAIN(spawn_runs_init_and_exits_normally, stale_pid_never_reaches_the_slot_r
           call_to_a_dead_server_fails_at_once, call_fails_with_the_crash_reason_without_waiting,
           call_times_out_and_the_late_reply_is_dropped, run_modes_and_fair_turns, run_budget_bounds_a_slice,
           a_busy_process_does_not_starve_others, callback_errors_crash_only_that_process,
-          bad_arguments_are_errors, allocation_failures_leave_the_runtime_usable,
+          bad_arguments_are_errors, allocation_failures_leave_the_runtime_usable, send_etf_decodes_into_the_mailbox,
           clean_teardown_with_everything_pending)

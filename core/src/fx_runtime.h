@@ -187,6 +187,8 @@ struct fx_runtime {
   fx_signal_t *signals, **signals_tail; /* exit signals not yet delivered */
   bool delivering_signals;
 
+  struct fx_host_event *host_head, **host_tail; /* events for the host */
+
   fx_msg_t *msg_pool; /* recycled small messages */
   uint32_t msg_pool_len;
 };

@@ -25,7 +25,13 @@ void fx__proc_handle(fx_proc_t *p, const fx_received_t *r);
 fx_msg_t *fx__reason_msg(fx_runtime_t *rt, fx_term_t reason);
 static inline fx_term_t fx__reason_term(const fx_msg_t *m) { return m ? m->term : FX_ATOM(NOMEM); }
 
+/* Posts the receive set up in p->pattern and p->recv_timeout: p becomes
+ * runnable when its mailbox is not empty or the wait is over, else waits. */
+void fx__proc_post_receive(fx_proc_t *p);
+
 /* sched.c */
+/* Runs p, just taken off the run queue, for up to `budget` callbacks. */
+uint32_t fx__run_slice(fx_runtime_t *rt, fx_proc_t *p, uint32_t budget);
 void fx__runq_push(fx_runtime_t *rt, fx_proc_t *p);
 void fx__runq_remove(fx_runtime_t *rt, fx_proc_t *p);
 /* Appends m to p's mailbox (taking ownership) and wakes p if it waits. */
@@ -71,5 +77,13 @@ void fx__registry_drop(fx_runtime_t *rt, fx_proc_t *p);
 /* Completes a pending call whose server exited. */
 void fx__call_server_down(fx_runtime_t *rt, uint64_t key, fx_term_t reason);
 void fx__calls_free(fx_runtime_t *rt);
+
+/* host.c */
+extern const fx_behaviour_t fx__host_behaviour;
+struct fx_host_event;
+void fx__host_on_exit(fx_proc_t *p, fx_term_t reason, fx_exit_kind_t kind);
+void fx__host_call_done(fx_runtime_t *rt, void *ud, int status, fx_term_t value);
+void fx__host_event_free(fx_runtime_t *rt, struct fx_host_event *ev);
+void fx__host_free_events(fx_runtime_t *rt);
 
 #endif

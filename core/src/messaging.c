@@ -21,6 +21,26 @@ int fx_send(fx_runtime_t *rt, fx_term_t to, fx_term_t msg) {
   return err ? err : fx__send_term(rt, pid, msg);
 }
 
+int fx_send_etf(fx_runtime_t *rt, fx_term_t to, const uint8_t *etf, size_t len) {
+  if (!rt || (!etf && len)) return FX_EINVAL;
+  fx_pid_t pid;
+  size_t words;
+  int err = resolve(rt, to, &pid);
+  if (!err) err = fx_etf_measure(rt, etf, len, &words);
+  if (err) return err;
+  fx_proc_t *p = fx__proc_get(rt, pid);
+  if (!p) return FX_OK; /* a dead pid drops the message, once it is known to be valid */
+  fx_msg_t *m = fx__msg_alloc(rt, words);
+  if (!m) return FX_ENOMEM;
+  if ((err = fx_etf_decode_into(rt, etf, len, m->words, words, &m->term)) != FX_OK) {
+    fx__msg_free(rt, m);
+    return err;
+  }
+  m->from = rt->current ? rt->current->pid : 0;
+  fx__mailbox_push(rt, p, m);
+  return FX_OK;
+}
+
 int fx_cast(fx_runtime_t *rt, fx_term_t to, fx_term_t req) {
   if (!rt || req == FX_NONE) return FX_EINVAL;
   fx_pid_t pid;
@@ -134,6 +154,10 @@ int fx_reply(fx_runtime_t *rt, fx_term_t from, fx_term_t reply) {
 
 void fx__calls_free(fx_runtime_t *rt) {
   for (uint32_t i = 0; i < rt->calls.cap; i++)
-    if (rt->calls.entries[i].key) fx__free(rt, (void *)(uintptr_t)rt->calls.entries[i].value, sizeof(fx_call_t));
+    if (rt->calls.entries[i].key) {
+      fx_call_t *c = (fx_call_t *)(uintptr_t)rt->calls.entries[i].value;
+      if (c->cb == fx__host_call_done) fx__host_event_free(rt, c->ud); /* the host's event */
+      fx__free(rt, c, sizeof *c);
+    }
   fx__map64_free(rt, &rt->calls);
 }

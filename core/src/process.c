@@ -97,7 +97,7 @@ static void crash(fx_proc_t *p, fx_term_t which, int rc) {
   fx__proc_exit(p, m, FX_EXIT_SELF);
 }
 
-static void post_receive(fx_proc_t *p) {
+void fx__proc_post_receive(fx_proc_t *p) {
   fx_runtime_t *rt = p->rt;
   p->save = &p->mhead;
   p->flags &= (uint8_t)~FX_PF_TIMED_OUT;
@@ -126,7 +126,7 @@ void fx__proc_after_callback(fx_proc_t *p, int rc, fx_term_t which) {
     if (p->ext) p->ext->exit_reason = NULL;
     fx__proc_exit(p, reason, FX_EXIT_SELF);
   } else if (p->flags & FX_PF_RECEIVE) {
-    post_receive(p);
+    fx__proc_post_receive(p);
   } else if (p->flags & FX_PF_YIELD) {
     fx__runq_push(p->rt, p);
   } else if (p->flags & FX_PF_HOLD) {
@@ -299,6 +299,7 @@ void fx__proc_exit(fx_proc_t *p, fx_msg_t *reason, fx_exit_kind_t kind) {
     p->beh->terminate(p, p->state, fx__reason_term(reason));
     leave(p, &f);
   }
+  if (p->beh == &fx__host_behaviour) fx__host_on_exit(p, fx__reason_term(reason), kind);
   p->status = FX_PS_EXITING; /* fx__proc_get no longer finds it */
   fx__registry_drop(rt, p);
   fx_pid_t pid = p->pid;
@@ -347,6 +348,7 @@ void fx__sched_free_all(fx_runtime_t *rt) {
     if (rt->monitors.entries[i].key)
       fx__free(rt, (void *)(uintptr_t)rt->monitors.entries[i].value, sizeof(fx_monitor_t));
   fx__calls_free(rt);
+  fx__host_free_events(rt);
   fx__signals_free(rt);
   fx__timers_free(rt);
   fx__map64_free(rt, &rt->registry);

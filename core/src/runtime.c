@@ -69,6 +69,7 @@ int fx_runtime_new(const fx_runtime_config_t *cfg, fx_runtime_t **out) {
   rt->node = FX_ATOM(NONODE);
   fx__heap_init(rt, &rt->scratch);
   rt->signals_tail = &rt->signals;
+  rt->host_tail = &rt->host_head;
   rt->creation = 0;
   int err = fx__atoms_init(rt);
   if (err) {

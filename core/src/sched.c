@@ -73,7 +73,7 @@ static fx_msg_t *mailbox_take(fx_proc_t *p, fx_received_t *r, fx_term_t *extract
 /* Runs p, just popped from the run queue, for up to `budget` callbacks;
  * returns how many it used. It leaves p waiting, held, exited, or back in
  * the queue (at the tail) when its budget ran out or it yielded. */
-static uint32_t run_slice(fx_runtime_t *rt, fx_proc_t *p, uint32_t budget) {
+uint32_t fx__run_slice(fx_runtime_t *rt, fx_proc_t *p, uint32_t budget) {
   fx_term_t extracted[FX_PATTERN_MAX_EXTRACT];
   fx_pid_t pid = p->pid;
   uint32_t used = 0;
@@ -118,7 +118,7 @@ static uint32_t run_pass(fx_runtime_t *rt, uint32_t budget) {
     fx_proc_t *p = rt->runq_head;
     fx__runq_remove(rt, p);
     uint32_t slice = budget - used < rt->reductions ? budget - used : rt->reductions;
-    used += run_slice(rt, p, slice);
+    used += fx__run_slice(rt, p, slice);
   }
   return used;
 }

@@ -12,6 +12,7 @@
 #include "fauxtp/gen_server.h"
 #include "fauxtp/supervisor.h"
 #include "fauxtp/task.h"
+#include "fauxtp/host.h"
 
 #define FAUXTP_VERSION "0.1.0"
 

@@ -99,6 +99,10 @@ size_t fx_process_count(const fx_runtime_t *rt);
 /* Delivers a copy of msg to a pid or a registered name (an atom). A dead pid
  * drops the message (FX_OK); an unregistered name is FX_EBADNAME. */
 int fx_send(fx_runtime_t *rt, fx_term_t to, fx_term_t msg);
+/* fx_send of an ETF-encoded message, decoded straight into the message's
+ * one allocation (how hosts send: no intermediate term). Malformed bytes
+ * are refused with the decoder's error and nothing is delivered. */
+int fx_send_etf(fx_runtime_t *rt, fx_term_t to, const uint8_t *etf, size_t len);
 /* Delivers {'$gen_cast', req}. */
 int fx_cast(fx_runtime_t *rt, fx_term_t to, fx_term_t req);
 

@@ -1,0 +1,201 @@
+/* Host processes and the event queue between the core and its host (see
+ * fauxtp/host.h). A host process is a C behaviour whose handle turns each
+ * match or timeout into a queued event and holds the process until the
+ * host posts its next receive. Its exit event is allocated when it is
+ * spawned, so that the host always learns that it ended. */
+#include "fauxtp/host.h"
+#include "fx_sched.h"
+
+typedef struct host_state {
+  uint32_t kind;
+  fx_host_event_t *exit_event; /* owned until the process exits */
+} host_state_t;
+
+/* ---- events ---- */
+
+static fx_host_event_t *event_new(fx_runtime_t *rt, size_t nextracted) {
+  fx_host_event_t *ev = fx__calloc(rt, sizeof *ev + nextracted * sizeof(fx_term_t));
+  if (ev) ev->nextracted = (uint32_t)nextracted;
+  return ev;
+}
+
+static size_t event_size(const fx_host_event_t *ev) { return sizeof *ev + ev->nextracted * sizeof(fx_term_t); }
+
+void fx__host_event_free(fx_runtime_t *rt, fx_host_event_t *ev) {
+  if (!ev) return;
+  fx__msg_free(rt, ev->owner_data);
+  fx__free(rt, ev, event_size(ev));
+}
+
+static void push(fx_runtime_t *rt, fx_host_event_t *ev) {
+  ev->next = NULL;
+  *rt->host_tail = ev;
+  rt->host_tail = &ev->next;
+}
+
+/* Gives ev a copy of t as its value; out of memory, the value is `nomem`. */
+static void set_value(fx_runtime_t *rt, fx_host_event_t *ev, fx_term_t t) {
+  fx_msg_t *m = fx__reason_msg(rt, t);
+  ev->owner_data = m;
+  ev->value = fx__reason_term(m);
+}
+
+fx_host_event_t *fx_host_take_events(fx_runtime_t *rt) {
+  if (!rt) return NULL;
+  fx_host_event_t *list = rt->host_head;
+  rt->host_head = NULL;
+  rt->host_tail = &rt->host_head;
+  return list;
+}
+
+void fx_host_release_events(fx_runtime_t *rt, fx_host_event_t *list) {
+  while (rt && list) {
+    fx_host_event_t *next = list->next;
+    fx__host_event_free(rt, list);
+    list = next;
+  }
+}
+
+int fx_host_has_events(const fx_runtime_t *rt) { return rt && rt->host_head != NULL; }
+
+void fx__host_free_events(fx_runtime_t *rt) { fx_host_release_events(rt, fx_host_take_events(rt)); }
+
+/* ---- the behaviour ---- */
+
+static int host_init(fx_proc_t *self, void *state, fx_term_t arg) {
+  host_state_t *s = state;
+  s->kind = (uint32_t)fx_small_value(arg);
+  if (!(s->exit_event = event_new(self->rt, 0))) return FX_ENOMEM;
+  return fx_hold(self);
+}
+
+static int host_handle(fx_proc_t *self, void *state, const fx_received_t *r) {
+  (void)state;
+  fx_host_event_t *ev = event_new(self->rt, r->kind == FX_RECV_MESSAGE ? r->nextracted : 0);
+  if (!ev) return FX_ENOMEM;
+  ev->pid = self->pid;
+  if (r->kind == FX_RECV_MESSAGE) {
+    ev->kind = FX_HOST_MATCH;
+    ev->clause = r->clause;
+    memcpy(ev->extracted, r->extracted, r->nextracted * sizeof(fx_term_t));
+    ev->value = r->message;
+    ev->owner_data = self->current; /* the message now lives as long as the event */
+    self->current = NULL;
+  } else {
+    ev->kind = FX_HOST_TIMEOUT;
+  }
+  push(self->rt, ev);
+  return fx_hold(self);
+}
+
+static void host_destroy(fx_runtime_t *rt, void *state) {
+  host_state_t *s = state;
+  fx__host_event_free(rt, s->exit_event);
+}
+
+const fx_behaviour_t fx__host_behaviour = {"host", sizeof(host_state_t), host_init, host_handle, NULL, host_destroy};
+
+void fx__host_on_exit(fx_proc_t *p, fx_term_t reason, fx_exit_kind_t kind) {
+  host_state_t *s = p->state;
+  fx_host_event_t *ev = s->exit_event;
+  if (!ev) return; /* init failed: the spawn reports it */
+  s->exit_event = NULL;
+  ev->kind = FX_HOST_EXIT;
+  ev->pid = p->pid;
+  ev->id = s->kind;
+  ev->status = kind == FX_EXIT_KILL ? FX_HOST_EXIT_KILL : kind == FX_EXIT_SIGNAL ? FX_HOST_EXIT_SIGNAL : FX_HOST_EXIT_SELF;
+  set_value(p->rt, ev, reason);
+  push(p->rt, ev);
+}
+
+/* ---- the host's operations ---- */
+
+int fx_host_spawn(fx_runtime_t *rt, uint32_t kind, const fx_spawn_opts_t *opts, fx_pid_t *out) {
+  if (!rt || kind > (uint32_t)INT32_MAX) return FX_EINVAL;
+  return fx_spawn(rt, &fx__host_behaviour, fx_small(kind), opts, out);
+}
+
+static fx_proc_t *held_host(fx_runtime_t *rt, fx_pid_t pid, int *err) {
+  fx_proc_t *p = rt ? fx__proc_get(rt, pid) : NULL;
+  *err = !rt ? FX_EINVAL : !p ? FX_ENOPROC : FX_OK;
+  if (p && p->beh != &fx__host_behaviour) *err = FX_EINVAL;
+  return *err ? NULL : p;
+}
+
+int fx_host_receive(fx_runtime_t *rt, fx_pid_t pid, const fx_pattern_t *pattern, int64_t timeout_ms) {
+  int err;
+  fx_proc_t *p = held_host(rt, pid, &err);
+  if (!p) return err;
+  if (p->status != FX_PS_HELD) return FX_ESTATE;
+  if (timeout_ms < FX_INFINITY) return FX_EINVAL;
+  p->pattern = pattern;
+  p->recv_timeout = timeout_ms;
+  fx__proc_post_receive(p);
+  /* The fast path: when a queued message matches (or the wait is over at
+   * once), handle it now rather than on the next run of the loop. */
+  if (p->status != FX_PS_RUNNABLE || rt->current) return 0;
+  fx__runq_remove(rt, p);
+  fx__run_slice(rt, p, 1);
+  p = fx__proc_get(rt, pid);
+  return !p || p->status == FX_PS_HELD;
+}
+
+int fx_host_exit(fx_runtime_t *rt, fx_pid_t pid, fx_term_t reason) {
+  int err;
+  fx_proc_t *p = held_host(rt, pid, &err);
+  if (!p) return err;
+  if (p->status == FX_PS_RUNNING || reason == FX_NONE) return FX_ESTATE;
+  fx__proc_exit(p, fx__reason_msg(rt, reason), FX_EXIT_SELF);
+  return FX_OK;
+}
+
+int fx_host_kind(const fx_runtime_t *rt, fx_pid_t pid, uint32_t *kind) {
+  const fx_proc_t *p = rt && kind ? fx__proc_get(rt, pid) : NULL;
+  if (!rt || !kind) return FX_EINVAL;
+  if (!p) return FX_ENOPROC;
+  if (p->beh != &fx__host_behaviour) return FX_EINVAL;
+  *kind = ((const host_state_t *)p->state)->kind;
+  return FX_OK;
+}
+
+/* ---- calls and supervised starts ---- */
+
+void fx__host_call_done(fx_runtime_t *rt, void *ud, int status, fx_term_t value) {
+  fx_host_event_t *ev = ud;
+  ev->kind = FX_HOST_CALL;
+  ev->status = status;
+  set_value(rt, ev, value);
+  push(rt, ev);
+}
+
+int fx_host_call(fx_runtime_t *rt, fx_term_t to, fx_term_t req, int64_t timeout_ms, uint64_t *call_id) {
+  if (!rt || !call_id) return FX_EINVAL;
+  fx_host_event_t *ev = event_new(rt, 0);
+  if (!ev) return FX_ENOMEM;
+  int err = fx_call(rt, to, req, timeout_ms, fx__host_call_done, ev, call_id);
+  if (err) {
+    fx__host_event_free(rt, ev);
+    return err;
+  }
+  ev->id = *call_id;
+  return FX_OK;
+}
+
+int fx_host_child_start(fx_runtime_t *rt, void *ud, fx_pid_t sup, fx_term_t arg, fx_pid_t *out) {
+  if (!rt || !out) return FX_EINVAL;
+  fx_host_event_t *ev = event_new(rt, 0);
+  if (!ev) return FX_ENOMEM;
+  set_value(rt, ev, arg);
+  fx_spawn_opts_t opts = {.link = sup, .name = FX_NONE};
+  uint32_t kind = (uint32_t)(uintptr_t)ud;
+  int err = ev->owner_data ? fx_host_spawn(rt, kind, &opts, &ev->pid) : FX_ENOMEM;
+  if (err) {
+    fx__host_event_free(rt, ev);
+    return err;
+  }
+  ev->kind = FX_HOST_START;
+  ev->id = kind;
+  push(rt, ev);
+  *out = ev->pid;
+  return FX_OK;
+}

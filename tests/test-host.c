@@ -1,0 +1,266 @@
+/* Host processes and the core -> host event queue. */
+#include "fx_test.h"
+#include "fx_test_alloc.h"
+#include "fx_test_clock.h"
+
+static fx_runtime_t *new_rt(fx_test_clock_t *clock) {
+  fx_runtime_config_t cfg;
+  fx_runtime_config_init(&cfg);
+  fx_test_clock_config(&cfg, clock);
+  fx_runtime_t *rt = NULL;
+  fx_runtime_new(&cfg, &rt);
+  return rt;
+}
+
+static fx_term_t atom(fx_runtime_t *rt, const char *s) {
+  fx_term_t a = FX_NONE;
+  fx_atom_cstr(rt, s, &a);
+  return a;
+}
+
+/* Takes the queued events and prints them, one per line, into buf. */
+static const char *events(fx_runtime_t *rt, char *buf, size_t cap) {
+  static const char *const kinds[] = {"?", "match", "timeout", "exit", "call", "start"};
+  fx_host_event_t *list = fx_host_take_events(rt);
+  size_t n = 0;
+  buf[0] = 0;
+  for (fx_host_event_t *ev = list; ev; ev = ev->next) {
+    char value[256], extra[256] = "";
+    fx_term_format(rt, ev->value, value, sizeof value);
+    for (uint32_t i = 0; i < ev->nextracted; i++) {
+      size_t k = strlen(extra);
+      fx_term_format(rt, ev->extracted[i], extra + k, sizeof extra - k);
+    }
+    n += (size_t)snprintf(buf + n, cap - n, "%s%s clause=%d status=%d %s [%s]", n ? "\n" : "", kinds[ev->kind],
+                          ev->clause, ev->status, ev->kind == FX_HOST_TIMEOUT ? "-" : value, extra);
+  }
+  fx_host_release_events(rt, list);
+  return buf;
+}
+
+static fx_pattern_t *tagged(fx_runtime_t *rt, const char *tag) {
+  fx_heap_t *h;
+  fx_term_t pat;
+  fx_pattern_t *p = NULL;
+  fx_heap_new(rt, &h);
+  fx_tuple2(h, atom(rt, tag), fx_pat_any(), &pat);
+  fx_pattern_compile(rt, &pat, 1, 0, &p);
+  fx_heap_free(h);
+  return p;
+}
+
+static void send_tagged(fx_runtime_t *rt, fx_pid_t to, const char *tag, int64_t n) {
+  fx_heap_t *h;
+  fx_term_t m;
+  if (fx_heap_new(rt, &h) != FX_OK) return; /* out of memory: nothing sent */
+  if (fx_tuple2(h, atom(rt, tag), fx_small(n), &m) == FX_OK) fx_send(rt, fx_pid_term(to), m);
+  fx_heap_free(h);
+}
+
+TEST(a_match_becomes_an_event_and_the_process_waits_for_its_host) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  fx_pattern_t *ping = tagged(rt, "ping");
+  char buf[1024];
+  fx_pid_t pid;
+  ASSERT_OK(fx_host_spawn(rt, 3, NULL, &pid));
+  uint32_t kind = 0;
+  ASSERT_OK(fx_host_kind(rt, pid, &kind));
+  ASSERT_EQ(kind, 3);
+  /* Spawned, it receives nothing until its host posts a receive. */
+  send_tagged(rt, pid, "pong", 0);
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_host_has_events(rt));
+  ASSERT_EQ(fx_host_receive(rt, pid, ping, FX_INFINITY), 0); /* {pong,0} does not match */
+  ASSERT_ERR(fx_host_receive(rt, pid, ping, FX_INFINITY), FX_ESTATE); /* it waits already */
+  send_tagged(rt, pid, "ping", 1);
+  send_tagged(rt, pid, "ping", 2);
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "match clause=0 status=0 {ping,1} [1]");
+  /* Busy in the host: {ping,2} waits. Posting again matches it at once. */
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_host_has_events(rt));
+  ASSERT_EQ(fx_host_receive(rt, pid, ping, FX_INFINITY), 1);
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "match clause=0 status=0 {ping,2} [2]");
+  size_t n;
+  ASSERT_OK(fx_mailbox_length(rt, pid, &n));
+  ASSERT_EQ(n, 1); /* {pong,0} is still there, in order */
+  ASSERT_EQ(fx_host_receive(rt, pid, NULL, FX_INFINITY), 1);
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "match clause=0 status=0 {pong,0} []");
+  fx_pattern_free(rt, ping);
+  fx_runtime_free(rt);
+}
+
+TEST(receive_timeouts_become_events) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  char buf[512];
+  fx_pid_t pid;
+  fx_host_spawn(rt, 0, NULL, &pid);
+  ASSERT_EQ(fx_host_receive(rt, pid, NULL, 50), 0);
+  ASSERT_EQ(fx_next_deadline(rt), 50);
+  clock.now = 49;
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_host_has_events(rt));
+  clock.now = 50;
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "timeout clause=0 status=0 - []");
+  /* A zero timeout with an empty mailbox answers at once. */
+  ASSERT_EQ(fx_host_receive(rt, pid, NULL, 0), 1);
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "timeout clause=0 status=0 - []");
+  fx_runtime_free(rt);
+}
+
+TEST(exits_become_events_that_say_how) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  char buf[1024];
+  fx_pid_t a, b, c;
+  fx_host_spawn(rt, 1, NULL, &a);
+  fx_host_spawn(rt, 2, NULL, &b);
+  fx_host_spawn(rt, 3, NULL, &c);
+  fx_link(rt, a, b);
+  ASSERT_OK(fx_host_exit(rt, a, atom(rt, "boom")));
+  ASSERT(!fx_is_alive(rt, a));
+  ASSERT(!fx_is_alive(rt, b)); /* the link took it down */
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "exit clause=0 status=0 boom []\nexit clause=0 status=1 boom []");
+  fx_exit(rt, c, FX_ATOM(KILL));
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "exit clause=0 status=2 killed []");
+  ASSERT_ERR(fx_host_exit(rt, c, FX_ATOM(NORMAL)), FX_ENOPROC);
+  ASSERT_ERR(fx_host_receive(rt, c, NULL, 0), FX_ENOPROC);
+  fx_runtime_free(rt);
+}
+
+static int echo_call(fx_proc_t *self, void *state, fx_term_t req, fx_term_t from, fx_term_t *reply) {
+  (void)state, (void)from;
+  if (req == atom(fx_proc_runtime(self), "crash")) return fx_stop(self, req);
+  if (req == atom(fx_proc_runtime(self), "never")) return FX_OK;
+  *reply = req;
+  return FX_OK;
+}
+
+static const fx_gen_server_t echo = {"echo", 0, NULL, echo_call, NULL, NULL, NULL, NULL};
+
+TEST(host_calls_complete_as_events) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  char buf[1024];
+  fx_pid_t srv;
+  uint64_t id1, id2, id3;
+  ASSERT_OK(fx_gen_server_start(rt, &echo, FX_NIL, NULL, &srv));
+  ASSERT_OK(fx_host_call(rt, fx_pid_term(srv), fx_small(42), 1000, &id1));
+  ASSERT_OK(fx_host_call(rt, fx_pid_term(srv), atom(rt, "never"), 100, &id2));
+  fx_run(rt, FX_RUN_IDLE);
+  fx_host_event_t *ev = fx_host_take_events(rt);
+  ASSERT(ev != NULL);
+  ASSERT_EQ(ev->kind, FX_HOST_CALL);
+  ASSERT_EQ(ev->id, id1);
+  ASSERT_EQ(ev->status, FX_OK);
+  ASSERT_EQ(ev->value, fx_small(42));
+  ASSERT(ev->next == NULL);
+  fx_host_release_events(rt, ev);
+  clock.now = 100;
+  fx_run(rt, FX_RUN_IDLE);
+  ev = fx_host_take_events(rt);
+  ASSERT(ev && ev->id == id2 && ev->status == FX_ETIMEDOUT);
+  fx_host_release_events(rt, ev);
+  ASSERT_OK(fx_host_call(rt, fx_pid_term(srv), atom(rt, "crash"), 1000, &id3));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "call clause=0 status=-16 crash []");
+  ASSERT_ERR(fx_host_call(rt, fx_pid_term(srv), fx_small(1), 1000, &id3), FX_ENOPROC);
+  /* Calls left pending at teardown are freed with the runtime. */
+  fx_gen_server_start(rt, &echo, FX_NIL, NULL, &srv);
+  ASSERT_OK(fx_host_call(rt, fx_pid_term(srv), atom(rt, "never"), 1000, &id1));
+  fx_run(rt, FX_RUN_IDLE);
+  fx_runtime_free(rt);
+}
+
+TEST(supervisors_start_and_restart_host_children) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  char buf[1024];
+  fx_child_spec_t child = {.id = atom(rt, "js"), .start = fx_host_child_start, .start_ud = (void *)(uintptr_t)7,
+                           .arg = fx_small(99), .restart = FX_PERMANENT, .shutdown_ms = 100};
+  fx_supervisor_spec_t spec = {FX_ONE_FOR_ONE, 3, 5, &child, 1};
+  fx_pid_t sup;
+  ASSERT_OK(fx_supervisor_start(rt, &spec, NULL, &sup));
+  fx_host_event_t *ev = fx_host_take_events(rt);
+  ASSERT(ev && ev->kind == FX_HOST_START && ev->id == 7 && ev->value == fx_small(99));
+  fx_pid_t first = ev->pid;
+  fx_host_release_events(rt, ev);
+  ASSERT(fx_is_alive(rt, first));
+  /* The host child crashes; the supervisor starts a new one. */
+  ASSERT_OK(fx_host_exit(rt, first, atom(rt, "oops")));
+  fx_run(rt, FX_RUN_IDLE);
+  ev = fx_host_take_events(rt);
+  ASSERT(ev && ev->kind == FX_HOST_EXIT && ev->pid == first);
+  ASSERT(ev->next && ev->next->kind == FX_HOST_START && ev->next->pid != first);
+  fx_pid_t second = ev->next->pid;
+  fx_host_release_events(rt, ev);
+  ASSERT(fx_is_alive(rt, second));
+  /* Stopping the supervisor stops the host child: it does not trap exits,
+   * so the shutdown signal ends it. */
+  fx_exit(rt, sup, FX_ATOM(SHUTDOWN));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_is_alive(rt, second));
+  ASSERT(strstr(events(rt, buf, sizeof buf), "exit clause=0 status=1 shutdown") != NULL);
+  fx_runtime_free(rt);
+}
+
+TEST(bad_uses_are_errors) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  fx_pid_t pid, srv;
+  uint64_t id;
+  fx_gen_server_start(rt, &echo, FX_NIL, NULL, &srv);
+  ASSERT_ERR(fx_host_receive(rt, srv, NULL, 0), FX_EINVAL); /* not a host process */
+  ASSERT_ERR(fx_host_exit(rt, srv, FX_ATOM(NORMAL)), FX_EINVAL);
+  ASSERT_ERR(fx_host_spawn(rt, UINT32_MAX, NULL, &pid), FX_EINVAL);
+  ASSERT_OK(fx_host_spawn(rt, 1, NULL, &pid));
+  ASSERT_ERR(fx_host_receive(rt, pid, NULL, -5), FX_EINVAL);
+  ASSERT_ERR(fx_host_call(rt, atom(rt, "nobody"), FX_NIL, 10, &id), FX_EBADNAME);
+  ASSERT_ERR(fx_host_call(rt, fx_pid_term(srv), FX_NIL, 10, NULL), FX_EINVAL);
+  ASSERT(fx_host_take_events(NULL) == NULL);
+  fx_runtime_free(rt);
+}
+
+TEST(allocation_failures_leave_no_trace) {
+  for (long fail_at = 0; fail_at < 40; fail_at++) {
+    fx_test_clock_t clock = {0};
+    fx_test_alloc_t alloc;
+    fx_runtime_config_t cfg;
+    fx_runtime_config_init(&cfg);
+    fx_test_clock_config(&cfg, &clock);
+    fx_test_alloc_config(&cfg, &alloc);
+    fx_runtime_t *rt;
+    ASSERT_OK(fx_runtime_new(&cfg, &rt));
+    alloc.countdown = fail_at;
+    fx_pid_t pid = 0, srv = 0;
+    uint64_t id;
+    if (fx_host_spawn(rt, 1, NULL, &pid) == FX_OK) {
+      send_tagged(rt, pid, "x", 1);
+      fx_host_receive(rt, pid, NULL, 10);
+    }
+    if (fx_gen_server_start(rt, &echo, FX_NIL, NULL, &srv) == FX_OK) fx_host_call(rt, fx_pid_term(srv), fx_small(1), 10, &id);
+    fx_run(rt, FX_RUN_IDLE);
+    clock.now = 20;
+    fx_run(rt, FX_RUN_IDLE);
+    fx_host_release_events(rt, fx_host_take_events(rt));
+    if (pid) fx_host_exit(rt, pid, FX_ATOM(NORMAL));
+    alloc.countdown = -1;
+    fx_pid_t again;
+    ASSERT_OK(fx_host_spawn(rt, 1, NULL, &again));
+    ASSERT_OK(fx_host_exit(rt, again, FX_ATOM(NORMAL)));
+    fx_host_event_t *list = fx_host_take_events(rt), *ev = list;
+    ASSERT(ev != NULL);
+    while (ev->next) ev = ev->next;
+    ASSERT(ev->kind == FX_HOST_EXIT && ev->pid == again);
+    fx_host_release_events(rt, list);
+    fx_runtime_free(rt);
+    if (alloc.live != 0) FX_TEST_FAIL("fail_at=%ld: %lld bytes left", fail_at, alloc.live);
+  }
+}
+
+TEST_MAIN(a_match_becomes_an_event_and_the_process_waits_for_its_host, receive_timeouts_become_events,
+          exits_become_events_that_say_how, host_calls_complete_as_events,
+          supervisors_start_and_restart_host_children, bad_uses_are_errors, allocation_failures_leave_no_trace)
