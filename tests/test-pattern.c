@@ -910,7 +910,32 @@ TEST(compile_once_match_many) {
   teardown(&f);
 }
 
-TEST_MAIN(api_examples, literals_each_type, type_matchers, tuples_by_arity, nesting_depth_10, nesting_max_depth,
+TEST(text_type_matches_what_javascript_calls_a_string) {
+  fx_runtime_t *rt;
+  fx_heap_t *h;
+  ASSERT_OK(fx_runtime_new(NULL, &rt));
+  ASSERT_OK(fx_heap_new(rt, &h));
+  fx_term_t clause, bin, ok, out[4];
+  fx_pattern_t *p;
+  ASSERT_OK(fx_pat_type(h, FX_ATOM(TEXT), &clause));
+  ASSERT_OK(fx_pattern_compile(rt, &clause, 1, 0, &p));
+  ASSERT_OK(fx_make_string(h, "hi", &bin));
+  ASSERT_OK(fx_atom_cstr(rt, "ok", &ok));
+  size_t n;
+  ASSERT_EQ(fx_pattern_match(rt, p, bin, out, 4, &n), 0);
+  ASSERT_EQ(out[0], bin);
+  ASSERT_EQ(fx_pattern_match(rt, p, ok, out, 4, &n), 0);
+  ASSERT_EQ(fx_pattern_match(rt, p, FX_ATOM(TRUE), out, 4, &n), -1);
+  ASSERT_EQ(fx_pattern_match(rt, p, FX_ATOM(FALSE), out, 4, &n), -1);
+  ASSERT_EQ(fx_pattern_match(rt, p, FX_ATOM(NIL), out, 4, &n), -1);
+  ASSERT_EQ(fx_pattern_match(rt, p, FX_ATOM(UNDEFINED), out, 4, &n), -1);
+  ASSERT_EQ(fx_pattern_match(rt, p, fx_small(1), out, 4, &n), -1);
+  fx_pattern_free(rt, p);
+  fx_heap_free(h);
+  fx_runtime_free(rt);
+}
+
+TEST_MAIN(text_type_matches_what_javascript_calls_a_string, api_examples, literals_each_type, type_matchers, tuples_by_arity, nesting_depth_10, nesting_max_depth,
           any_vs_ignore, extract_limit_and_nospace, multi_clause_order, list_patterns, map_patterns,
           literal_escape, text_matches_atom, malformed_patterns, compile_fault_injection, pattern_owns_literals,
           compile_once_match_many)

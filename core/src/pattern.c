@@ -32,6 +32,7 @@ enum pat_op {
   OP_IS_FLOAT,
   OP_IS_NUMBER,
   OP_IS_BINARY,
+  OP_IS_TEXT,   /* a binary, or an atom that is not a boolean, nil or undefined */
   OP_IS_ATOM,
   OP_IS_BOOL,
   OP_IS_TUPLE,
@@ -164,6 +165,7 @@ static int type_op(fx_term_t type, uint32_t *op) {
   case FX_ATOM_INDEX_NUMBER: *op = OP_IS_NUMBER; break;
   case FX_ATOM_INDEX_BINARY: *op = OP_IS_BINARY; break;
   case FX_ATOM_INDEX_STRING: *op = OP_IS_BINARY; break;
+  case FX_ATOM_INDEX_TEXT: *op = OP_IS_TEXT; break;
   case FX_ATOM_INDEX_ATOM: *op = OP_IS_ATOM; break;
   case FX_ATOM_INDEX_BOOLEAN: *op = OP_IS_BOOL; break;
   case FX_ATOM_INDEX_TUPLE: *op = OP_IS_TUPLE; break;
@@ -411,6 +413,13 @@ typedef struct pat_frame {
   uint32_t kind;
 } pat_frame_t;
 
+/* What JavaScript sees as a string: a binary, or an atom other than the
+ * four that map to booleans, null and undefined. */
+static int is_text(fx_term_t t) {
+  if (fx_is_binary(t)) return 1;
+  return fx_is_atom(t) && fx_atom_index(t) > FX_ATOM_INDEX_UNDEFINED; /* those four come first */
+}
+
 /* An atom whose text equals the binary's bytes. */
 static int atom_has_text(const fx_runtime_t *rt, fx_term_t atom, fx_term_t bin) {
   size_t len;
@@ -481,6 +490,7 @@ static int run_clause(const fx_runtime_t *rt, const fx_pattern_t *p, uint32_t pc
     case OP_IS_FLOAT: if (!fx_is_float(t)) return 0; out[n++] = t; break;
     case OP_IS_NUMBER: if (!fx_is_integer(t) && !fx_is_float(t)) return 0; out[n++] = t; break;
     case OP_IS_BINARY: if (!fx_is_binary(t)) return 0; out[n++] = t; break;
+    case OP_IS_TEXT: if (!is_text(t)) return 0; out[n++] = t; break;
     case OP_IS_ATOM: if (!fx_is_atom(t)) return 0; out[n++] = t; break;
     case OP_IS_BOOL: if (t != FX_ATOM(TRUE) && t != FX_ATOM(FALSE)) return 0; out[n++] = t; break;
     case OP_IS_TUPLE: if (!fx_is_tuple(t)) return 0; out[n++] = t; break;

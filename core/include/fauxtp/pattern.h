@@ -7,7 +7,9 @@
  *   atom '$fx_ignore'              IGNORE (_): matches anything, extracts nothing
  *   {'$fx_type', TypeAtom}         a type matcher that extracts the value;
  *                                  TypeAtom is integer, float, number, binary,
- *                                  string (binary), atom, boolean, tuple,
+ *                                  string (binary), text (a binary, or an atom
+ *                                  other than true/false/nil/undefined: what
+ *                                  JavaScript sees as a string), atom, boolean, tuple,
  *                                  list, map, pid or reference
  *   {'$fx_map', #{K => Pattern}}   matches a map that has at least these keys
  *                                  with values matching their patterns
