@@ -1119,7 +1119,40 @@ TEST(etf_fuzz) {
   CLOSE(f);
 }
 
-TEST_MAIN(etf_known_bytes, etf_roundtrip_integers, etf_large_bignums, etf_noncanonical_integers,
+/* A host's bytes travel as a whole-byte BIT_BINARY_EXT (Erlang reads it as
+ * the same binary) and come back as bytes; they equal the same text. */
+TEST(host_bytes_round_trip_as_whole_byte_bit_binaries) {
+  fx_runtime_t *rt;
+  fx_heap_t *h;
+  ASSERT_OK(fx_runtime_new(NULL, &rt));
+  ASSERT_OK(fx_heap_new(rt, &h));
+  static const uint8_t bytes[] = {131, 77, 0, 0, 0, 2, 8, 104, 105};
+  static const uint8_t text[] = {131, 109, 0, 0, 0, 2, 104, 105};
+  fx_term_t a, b;
+  ASSERT_OK(fx_etf_decode(rt, bytes, sizeof bytes, h, &a));
+  ASSERT_OK(fx_etf_decode(rt, text, sizeof text, h, &b));
+  ASSERT(fx_is_binary(a) && fx_binary_is_bytes(a));
+  ASSERT(fx_is_binary(b) && !fx_binary_is_bytes(b));
+  ASSERT(fx_term_equal(rt, a, b));
+  ASSERT_EQ(fx_term_compare(rt, a, b), 0);
+  uint8_t out[32];
+  size_t len;
+  ASSERT_OK(fx_etf_encode(rt, a, out, sizeof out, &len));
+  ASSERT_EQ(len, sizeof bytes);
+  ASSERT(memcmp(out, bytes, len) == 0);
+  fx_term_t c;
+  ASSERT_OK(fx_heap_copy(h, a, &c));
+  ASSERT(fx_binary_is_bytes(c)); /* copies keep the flag */
+  /* Real bitstrings, and an empty one, are refused. */
+  static const uint8_t bits[] = {131, 77, 0, 0, 0, 1, 3, 0xe0};
+  static const uint8_t empty[] = {131, 77, 0, 0, 0, 0, 8};
+  ASSERT_ERR(fx_etf_decode(rt, bits, sizeof bits, h, &c), FX_EBADTAG);
+  ASSERT_ERR(fx_etf_decode(rt, empty, sizeof empty, h, &c), FX_EBADTAG);
+  fx_heap_free(h);
+  fx_runtime_free(rt);
+}
+
+TEST_MAIN(host_bytes_round_trip_as_whole_byte_bit_binaries, etf_known_bytes, etf_roundtrip_integers, etf_large_bignums, etf_noncanonical_integers,
           etf_roundtrip_floats, etf_nonfinite_floats, etf_atoms, etf_legacy_atoms, etf_bad_atoms, etf_tuples,
           etf_lists, etf_list_forms, etf_binaries, etf_maps, etf_map_order, etf_duplicate_map_keys, etf_pids,
           etf_refs, etf_truncation, etf_bad_input, etf_absurd_counts, etf_count_limit, etf_depth_limit,

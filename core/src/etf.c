@@ -49,6 +49,7 @@ enum etf_tag {
   ETF_STRING = 107,
   ETF_LIST = 108,
   ETF_BINARY = 109,
+  ETF_BIT_BINARY = 77, /* only with 8 bits in the last byte: bytes from a host */
   ETF_SMALL_BIG = 110,
   ETF_LARGE_BIG = 111,
   ETF_NEW_REF = 114,    /* legacy: 8-bit creation */
@@ -195,8 +196,12 @@ static int enc_float(enc_t *e, fx_term_t t) {
 static int enc_binary(enc_t *e, fx_term_t t) {
   size_t n = fx_binary_size(t);
   if (n > UINT32_MAX) return FX_ETOOBIG;
-  put_u8(e, ETF_BINARY);
+  /* A host's bytes go out as a whole-byte BIT_BINARY_EXT, which Erlang
+   * reads as the same binary and the host reads back as bytes. */
+  int bytes = fx_binary_is_bytes(t) && n > 0;
+  put_u8(e, bytes ? ETF_BIT_BINARY : ETF_BINARY);
   put_u32(e, (uint32_t)n);
+  if (bytes) put_u8(e, 8);
   put(e, fx_binary_data(t), n);
   return e->err;
 }
@@ -563,10 +568,11 @@ static int dec_old_float(dec_t *d, fx_term_t *out) {
 
 /* ---- binaries, pids, refs ---- */
 
-static int dec_binary(dec_t *d, fx_term_t *out) {
-  int err = need(d, 4);
+static int dec_binary(dec_t *d, unsigned tag, fx_term_t *out) {
+  int err = need(d, tag == ETF_BIT_BINARY ? 5 : 4);
   if (err) return err;
   size_t n = get_u32(d);
+  if (tag == ETF_BIT_BINARY && (*d->p++ != 8 || n == 0)) return FX_EBADTAG; /* real bitstrings */
   if ((err = need(d, n))) return err;
   if (n > FX_ETF_MAX_COUNT) return FX_ETOOBIG;
   const uint8_t *src = d->p;
@@ -574,7 +580,7 @@ static int dec_binary(dec_t *d, fx_term_t *out) {
   uint64_t *box;
   size_t nw = fx__binary_words(n);
   if ((err = take(d, 1 + nw, &box)) || !box) return err;
-  box[0] = fx__header(FX_BOX_BINARY, n);
+  box[0] = fx__header(FX_BOX_BINARY, n) | (tag == ETF_BIT_BINARY ? FX_BOX_FLAG_BYTES : 0);
   if (nw) box[nw] = 0; /* no stray bytes after the data */
   if (n) memcpy(box + 1, src, n);
   *out = fx__box(box);
@@ -797,7 +803,8 @@ static int dec_term(dec_t *d, unsigned depth, fx_term_t *out) {
   case ETF_NIL: *out = FX_NIL; return FX_OK;
   case ETF_STRING: return dec_string(d, depth, out);
   case ETF_LIST: return dec_list(d, depth, out);
-  case ETF_BINARY: return dec_binary(d, out);
+  case ETF_BINARY:
+  case ETF_BIT_BINARY: return dec_binary(d, tag, out);
   case ETF_MAP: return dec_map(d, depth, out);
   case ETF_NEW_PID:
   case ETF_PID: return dec_pid(d, tag, out);

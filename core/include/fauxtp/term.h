@@ -12,8 +12,11 @@
  *   100         [] (nil); the only value with this tag is FX_NIL
  *   101         list: pointer to a cons cell {head, tail}, tag or'ed in
  *
- * Boxed header: low 8 bits kind (fx_box_kind_t), upper 56 bits a size
- * (tuple arity, binary byte length, bignum limbs, map pairs, ref ids).
+ * Boxed header: low 7 bits kind (fx_box_kind_t), bit 7 a flag, upper 56
+ * bits a size (tuple arity, binary byte length, bignum limbs, map pairs, ref
+ * ids). The one flag today, FX_BOX_FLAG_BYTES, marks a binary its host sent
+ * as bytes (a JavaScript Uint8Array, not a string): equal to the same bytes
+ * in every comparison, it only tells the host which type to give back.
  *
  * Ownership: terms live in memory owned by someone else: a heap (fx_heap_t),
  * a message owned by a mailbox, or the caller's ETF decode buffer. A term is
@@ -103,7 +106,9 @@ static inline uint32_t fx_pid_index(fx_pid_t p) { return (uint32_t)p; }
 static inline uint32_t fx_pid_gen(fx_pid_t p) { return (uint32_t)(p >> 32); }
 
 static inline const uint64_t *fx_box_ptr(fx_term_t t) { return (const uint64_t *)(uintptr_t)t; }
-static inline fx_box_kind_t fx_box_kind(fx_term_t t) { return (fx_box_kind_t)(fx_box_ptr(t)[0] & 0xff); }
+#define FX_BOX_KIND_MASK 0x7fu
+#define FX_BOX_FLAG_BYTES 0x80u
+static inline fx_box_kind_t fx_box_kind(fx_term_t t) { return (fx_box_kind_t)(fx_box_ptr(t)[0] & FX_BOX_KIND_MASK); }
 static inline uint64_t fx_box_size(fx_term_t t) { return fx_box_ptr(t)[0] >> 8; }
 static inline int fx_is_box_of(fx_term_t t, fx_box_kind_t k) { return fx_is_boxed(t) && fx_box_kind(t) == k; }
 
@@ -117,6 +122,7 @@ static inline fx_term_t fx_tail(fx_term_t t) { return fx_cons_ptr(t)[1]; }
 
 static inline int fx_is_binary(fx_term_t t) { return fx_is_box_of(t, FX_BOX_BINARY); }
 static inline size_t fx_binary_size(fx_term_t t) { return (size_t)fx_box_size(t); }
+static inline int fx_binary_is_bytes(fx_term_t t) { return (fx_box_ptr(t)[0] & FX_BOX_FLAG_BYTES) != 0; }
 static inline const uint8_t *fx_binary_data(fx_term_t t) { return (const uint8_t *)(fx_box_ptr(t) + 1); }
 
 static inline int fx_is_float(fx_term_t t) { return fx_is_box_of(t, FX_BOX_FLOAT); }
