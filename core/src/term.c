@@ -375,7 +375,8 @@ int fx_term_equal(const fx_runtime_t *rt, fx_term_t a, fx_term_t b) {
       continue;
     }
     /* Different immediates, or FX_NONE against a box. */
-    if (!fx_is_boxed(a) || !fx_is_boxed(b) || fx_box_ptr(a)[0] != fx_box_ptr(b)[0]) return 0;
+    /* Headers without their flags: a host's bytes equal the same text. */
+    if (!fx_is_boxed(a) || !fx_is_boxed(b) || (fx_box_ptr(a)[0] ^ fx_box_ptr(b)[0]) & ~(uint64_t)FX_BOX_FLAG_BYTES) return 0;
     size_t n = (size_t)fx_box_size(a), last;
     if (fx_box_kind(a) == FX_BOX_TUPLE) last = n;
     else if (fx_box_kind(a) == FX_BOX_MAP) last = 2 * n;
