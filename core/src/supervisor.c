@@ -27,7 +27,8 @@ typedef struct sup {
   size_t n;
   fx_heap_t *heap;
   fx_pid_t parent;
-  int64_t *restarts; /* times of recent restarts, oldest first */
+  int64_t *restarts; /* a ring of the times of recent restarts... */
+  uint32_t restarts_head; /* ...its oldest at this index */
   uint32_t nrestarts;
   /* the stop phase */
   bool stopping;
@@ -82,12 +83,15 @@ static void kill_now(fx_runtime_t *rt, child_t *c) {
 /* Records a restart now; false when that is one too many for the window. */
 static bool restart_allowed(fx_runtime_t *rt, sup_t *s) {
   int64_t now = fx_update_time(rt), window = (int64_t)s->spec.max_seconds * 1000;
-  uint32_t keep = 0;
-  for (uint32_t i = 0; i < s->nrestarts; i++)
-    if (s->restarts[i] > now - window) s->restarts[keep++] = s->restarts[i];
-  s->nrestarts = keep;
+  uint32_t cap = s->spec.max_restarts + 1;
+  /* Times only grow, so the restarts that left the window are the oldest:
+   * drop them from the front, each once (O(1) amortised). */
+  while (s->nrestarts && s->restarts[s->restarts_head] <= now - window) {
+    s->restarts_head = (s->restarts_head + 1) % cap;
+    s->nrestarts--;
+  }
   if (s->nrestarts >= s->spec.max_restarts) return false;
-  s->restarts[s->nrestarts++] = now;
+  s->restarts[(s->restarts_head + s->nrestarts++) % cap] = now;
   return true;
 }
 
