@@ -189,6 +189,8 @@ struct fx_runtime {
 
   struct fx_host_event *host_head, **host_tail; /* events for the host */
 
+  void *small_pool; /* recycled FX_SMALL_BYTES blocks, linked through their first word */
+  uint32_t small_pool_len;
   fx_msg_t *msg_pool; /* recycled small messages */
   uint32_t msg_pool_len;
 };
@@ -198,6 +200,11 @@ struct fx_runtime {
 
 /* The live process with this pid, or NULL (dead, stale or never existed). */
 fx_proc_t *fx__proc_get(const fx_runtime_t *rt, fx_pid_t pid);
+
+/* The records that live in FX_SMALL_BYTES blocks. */
+_Static_assert(sizeof(fx_call_t) <= FX_SMALL_BYTES, "fx_call_t fits a small block");
+_Static_assert(sizeof(fx_monitor_t) <= FX_SMALL_BYTES, "fx_monitor_t fits a small block");
+_Static_assert(sizeof(fx_signal_block_t) <= FX_SMALL_BYTES, "signals and links fit a small block");
 /* Its extension record, created on first use; NULL when out of memory. */
 fx_proc_ext_t *fx__proc_ext(fx_proc_t *p);
 

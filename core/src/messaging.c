@@ -64,7 +64,7 @@ static void complete(fx_runtime_t *rt, uint64_t key, int status, fx_term_t value
   if (c->monitor) fx__monitor_remove(rt, key);
   fx_call_cb cb = c->cb;
   void *ud = c->ud;
-  fx__free(rt, c, sizeof *c);
+  fx__free_small(rt, c);
   cb(rt, ud, status, value);
 }
 
@@ -103,7 +103,7 @@ int fx_call(fx_runtime_t *rt, fx_term_t to, fx_term_t req, int64_t timeout_ms, f
   if ((err = fx_make_ref(rt, &rt->scratch, &ref)) != FX_OK) goto fail;
   key = fx__ref_key(rt, ref);
   if ((err = call_request(rt, ref, req, &msg)) != FX_OK) goto fail;
-  if (!(c = fx__calloc(rt, sizeof *c))) {
+  if (!(c = fx__alloc_small(rt))) {
     err = FX_ENOMEM;
     goto fail;
   }
@@ -128,7 +128,7 @@ fail_mapped:
   if (c->monitor) fx__monitor_remove(rt, key);
   if (c->timer) fx__timer_cancel(rt, c->timer);
 fail:
-  fx__free(rt, c, sizeof *c);
+  fx__free_small(rt, c);
   fx__heap_release_to(&rt->scratch, mark);
   return err;
 }
@@ -157,7 +157,7 @@ void fx__calls_free(fx_runtime_t *rt) {
     if (rt->calls.entries[i].key) {
       fx_call_t *c = (fx_call_t *)(uintptr_t)rt->calls.entries[i].value;
       if (c->cb == fx__host_call_done) fx__host_event_free(rt, c->ud); /* the host's event */
-      fx__free(rt, c, sizeof *c);
+      fx__free_small(rt, c);
     }
   fx__map64_free(rt, &rt->calls);
 }

@@ -336,7 +336,7 @@ void fx__sched_free_all(fx_runtime_t *rt) {
       /* Links die with the runtime; free just the records. */
       for (fx_link_t *l = p->ext->links, *n; l; l = n) {
         n = l->next;
-        fx__free(rt, l, sizeof(fx_signal_block_t));
+        fx__free_small(rt, l);
       }
     }
     free_proc(rt, p);
@@ -346,7 +346,7 @@ void fx__sched_free_all(fx_runtime_t *rt) {
   /* Every monitor, of processes and of calls, is in the map. */
   for (uint32_t i = 0; i < rt->monitors.cap; i++)
     if (rt->monitors.entries[i].key)
-      fx__free(rt, (void *)(uintptr_t)rt->monitors.entries[i].value, sizeof(fx_monitor_t));
+      fx__free_small(rt, (void *)(uintptr_t)rt->monitors.entries[i].value);
   fx__calls_free(rt);
   fx__host_free_events(rt);
   fx__signals_free(rt);

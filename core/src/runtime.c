@@ -39,6 +39,40 @@ void fx__free(fx_runtime_t *rt, void *p, size_t size) {
   rt->memory -= size;
 }
 
+#define FX_SMALL_POOL_MAX 4096
+
+void *fx__alloc_small(fx_runtime_t *rt) {
+  void *p = rt->small_pool;
+  if (p) {
+    rt->small_pool = *(void **)p;
+    rt->small_pool_len--;
+  } else if (!(p = fx__alloc(rt, FX_SMALL_BYTES))) {
+    return NULL;
+  }
+  memset(p, 0, FX_SMALL_BYTES);
+  return p;
+}
+
+void fx__free_small(fx_runtime_t *rt, void *p) {
+  if (!p) return;
+  if (rt->small_pool_len >= FX_SMALL_POOL_MAX) {
+    fx__free(rt, p, FX_SMALL_BYTES);
+    return;
+  }
+  *(void **)p = rt->small_pool;
+  rt->small_pool = p;
+  rt->small_pool_len++;
+}
+
+void fx__small_pool_free(fx_runtime_t *rt) {
+  while (rt->small_pool) {
+    void *p = rt->small_pool;
+    rt->small_pool = *(void **)p;
+    fx__free(rt, p, FX_SMALL_BYTES);
+  }
+  rt->small_pool_len = 0;
+}
+
 size_t fx_runtime_memory(const fx_runtime_t *rt) { return rt ? rt->memory : 0; }
 
 void fx_runtime_config_init(fx_runtime_config_t *cfg) {
@@ -84,6 +118,7 @@ int fx_runtime_new(const fx_runtime_config_t *cfg, fx_runtime_t **out) {
 void fx_runtime_free(fx_runtime_t *rt) {
   if (!rt) return;
   fx__sched_free_all(rt);
+  fx__small_pool_free(rt);
   fx__msg_pool_free(rt);
   fx__atoms_free(rt);
   rt->alloc(rt->alloc_ud, rt, sizeof *rt, 0);

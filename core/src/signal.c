@@ -39,10 +39,10 @@ int fx__monitor_add(fx_runtime_t *rt, fx_monitor_kind_t kind, uint64_t key, fx_p
   fx_proc_t *w = kind == FX_MON_PROCESS ? fx__proc_get(rt, watcher) : NULL;
   fx_proc_ext_t *wext = w ? fx__proc_ext(w) : NULL;
   if (!text || (kind == FX_MON_PROCESS && !wext)) return FX_ENOMEM;
-  fx_monitor_t *m = fx__calloc(rt, sizeof *m);
+  fx_monitor_t *m = fx__alloc_small(rt);
   if (!m) return FX_ENOMEM;
   if (fx__map64_put(rt, &rt->monitors, key, (uint64_t)(uintptr_t)m) != FX_OK) {
-    fx__free(rt, m, sizeof *m);
+    fx__free_small(rt, m);
     return FX_ENOMEM;
   }
   m->key = key;
@@ -82,7 +82,7 @@ void fx__monitor_remove(fx_runtime_t *rt, uint64_t key) {
   fx_monitor_t *m = (fx_monitor_t *)(uintptr_t)v;
   unlink_target(m);
   unlink_watcher(m);
-  fx__free(rt, m, sizeof *m);
+  fx__free_small(rt, m);
 }
 
 static int send_down(fx_runtime_t *rt, fx_pid_t watcher, uint64_t key, fx_pid_t target, fx_term_t reason) {
@@ -136,7 +136,7 @@ static void drop_link(fx_runtime_t *rt, fx_proc_t *p, fx_pid_t other) {
   for (fx_link_t **pp = &p->ext->links, *l; (l = *pp) != NULL; pp = &l->next)
     if (l->pid == other) {
       *pp = l->next;
-      fx__free(rt, l, sizeof(fx_signal_block_t));
+      fx__free_small(rt, l);
       return;
     }
 }
@@ -156,10 +156,10 @@ int fx_link(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b) {
   if (!pa) return FX_ENOPROC;
   if (a == b || (pb && has_link(pa, b))) return FX_OK;
   if (!pb) return fx__signal_send(rt, a, b, FX_ATOM(NOPROC), false);
-  fx_link_t *la = fx__alloc(rt, sizeof(fx_signal_block_t)), *lb = fx__alloc(rt, sizeof(fx_signal_block_t));
+  fx_link_t *la = fx__alloc_small(rt), *lb = fx__alloc_small(rt);
   if (!la || !lb || !fx__proc_ext(pa) || !fx__proc_ext(pb)) {
-    fx__free(rt, la, sizeof(fx_signal_block_t));
-    fx__free(rt, lb, sizeof(fx_signal_block_t));
+    fx__free_small(rt, la);
+    fx__free_small(rt, lb);
     return FX_ENOMEM;
   }
   add_link(pa, la, b);
@@ -222,7 +222,7 @@ static void deliver(fx_runtime_t *rt, fx_signal_t *s) {
     s->reason = NULL;
   }
   if (s->reason) fx__msg_free(rt, s->reason);
-  fx__free(rt, s, sizeof(fx_signal_block_t));
+  fx__free_small(rt, s);
 }
 
 /* Fills in s (an fx_signal_block_t) and queues it. */
@@ -237,7 +237,7 @@ static void signal_queue(fx_runtime_t *rt, fx_signal_t *s, fx_pid_t to, fx_pid_t
 }
 
 int fx__signal_send(fx_runtime_t *rt, fx_pid_t to, fx_pid_t from, fx_term_t reason, bool untrappable) {
-  fx_signal_t *s = fx__alloc(rt, sizeof(fx_signal_block_t));
+  fx_signal_t *s = fx__alloc_small(rt);
   if (!s) return FX_ENOMEM;
   signal_queue(rt, s, to, from, reason, untrappable);
   fx__signals_deliver(rt);
@@ -261,7 +261,7 @@ void fx__signals_free(fx_runtime_t *rt) {
     fx_signal_t *s = rt->signals;
     rt->signals = s->next;
     if (s->reason) fx__msg_free(rt, s->reason);
-    fx__free(rt, s, sizeof(fx_signal_block_t));
+    fx__free_small(rt, s);
   }
   rt->signals_tail = &rt->signals;
 }
@@ -279,7 +279,7 @@ void fx__signal_exit_links(fx_runtime_t *rt, fx_pid_t pid, fx_proc_ext_t *ext, f
       drop_link(rt, q, pid);
       signal_queue(rt, &((fx_signal_block_t *)l)->signal, to, pid, reason, false); /* the record becomes the signal */
     } else {
-      fx__free(rt, l, sizeof(fx_signal_block_t));
+      fx__free_small(rt, l);
     }
   }
   ext->links = NULL;
