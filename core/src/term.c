@@ -491,7 +491,7 @@ FX__NOINLINE static int num_cmp(fx_term_t a, fx_term_t b, int keys) {
 
 static int atom_cmp(const fx_runtime_t *rt, fx_term_t a, fx_term_t b) {
   if (a == b) return 0;
-  size_t la, lb;
+  size_t la = 0, lb = 0;
   const char *ta = fx_atom_text(rt, a, &la), *tb = fx_atom_text(rt, b, &lb);
   if (!ta || !tb) return cmp_u64(fx_atom_index(a), fx_atom_index(b)); /* no table */
   int c = memcmp(ta, tb, la < lb ? la : lb);
