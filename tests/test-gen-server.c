@@ -4,6 +4,7 @@
  * for its timeout). */
 #include "fx_test.h"
 #include "fx_test_clock.h"
+#include "fx_test_support.h"
 
 /* ---- the test server: a counter ---- */
 
@@ -24,12 +25,6 @@ typedef struct counter {
   fx_term_t deferred; /* FX_NONE when no reply is owed */
 } counter_t;
 
-static fx_term_t atom(fx_runtime_t *rt, const char *s) {
-  fx_term_t a = FX_NONE;
-  fx_atom_cstr(rt, s, &a);
-  return a;
-}
-
 static int is(fx_runtime_t *rt, fx_term_t t, const char *name) { return t == atom(rt, name); }
 
 /* {Tag, X} with an atom Tag named `tag`: X, else FX_NONE. */
@@ -45,7 +40,7 @@ static void log_word(env_t *e, const char *w) {
 
 static int ctr_init(fx_proc_t *self, void *state, fx_term_t arg) {
   counter_t *c = state;
-  c->env = (env_t *)(uintptr_t)fx_small_value(arg);
+  c->env = arg_ptr(arg);
   c->deferred = FX_NONE;
   c->env->inits++;
   log_word(c->env, "init");
@@ -138,78 +133,16 @@ static const fx_gen_server_t counter = {.name = "counter", .state_size = sizeof(
 
 /* ---- helpers ---- */
 
-static fx_runtime_t *new_rt(fx_test_clock_t *clock) {
-  fx_runtime_config_t cfg;
-  fx_runtime_config_init(&cfg);
-  fx_test_clock_config(&cfg, clock);
-  fx_runtime_t *rt = NULL;
-  fx_runtime_new(&cfg, &rt);
-  return rt;
-}
-
 static int start(fx_runtime_t *rt, const fx_gen_server_t *gs, env_t *e, fx_pid_t *pid) {
-  return fx_gen_server_start(rt, gs, fx_small((int64_t)(uintptr_t)e), NULL, pid);
+  return fx_gen_server_start(rt, gs, ptr_arg(e), NULL, pid);
 }
 
-typedef struct call_result {
-  int done, status;
-  char value[256];
-} call_result_t;
-
-static void on_call(fx_runtime_t *rt, void *ud, int status, fx_term_t value) {
-  call_result_t *r = ud;
-  r->done++;
-  r->status = status;
-  fx_term_format(rt, value, r->value, sizeof r->value);
-}
-
-/* Calls pid with req and runs the loop until nothing is left to do. */
-static call_result_t call(fx_runtime_t *rt, fx_pid_t pid, fx_term_t req) {
-  call_result_t r = {0};
-  if (fx_call(rt, fx_pid_term(pid), req, 5000, on_call, &r, NULL) != FX_OK) r.status = 1;
-  fx_run(rt, FX_RUN_IDLE);
-  return r;
-}
-
-static fx_term_t pair(fx_heap_t *h, fx_term_t a, fx_term_t b) {
-  fx_term_t t = FX_NONE;
-  fx_tuple2(h, a, b, &t);
-  return t;
-}
-
-/* A watcher that records the reason of the DOWN message it gets. */
-typedef struct watch {
-  int downs;
-  char reason[256];
-} watch_t;
-
-typedef struct watcher_state {
-  watch_t *w;
-} watcher_state_t;
-
-static int watcher_init(fx_proc_t *self, void *state, fx_term_t arg) {
-  ((watcher_state_t *)state)->w = (watch_t *)(uintptr_t)fx_small_value(arg);
-  return fx_receive(self, NULL, FX_INFINITY);
-}
-
-static int watcher_handle(fx_proc_t *self, void *state, const fx_received_t *r) {
-  watch_t *w = ((watcher_state_t *)state)->w;
-  fx_term_t m = r->message;
-  if (fx_is_tuple(m) && fx_tuple_arity(m) == 5 && fx_tuple_get(m, 0) == FX_ATOM(DOWN)) {
-    w->downs++;
-    fx_term_format(fx_proc_runtime(self), fx_tuple_get(m, 4), w->reason, sizeof w->reason);
-  }
-  return fx_receive(self, NULL, FX_INFINITY);
-}
-
-static const fx_behaviour_t watcher = {"watcher", sizeof(watcher_state_t), watcher_init, watcher_handle, NULL, NULL};
-
-/* Spawns a watcher that monitors target. */
-static fx_pid_t watch(fx_runtime_t *rt, fx_heap_t *h, fx_pid_t target, watch_t *w) {
-  fx_pid_t pid = 0;
+/* Spawns a logger (fx_test_support.h) that monitors target: its `downs`
+ * and `down_reason` tell how target went down. */
+static fx_pid_t watch(fx_runtime_t *rt, fx_heap_t *h, fx_pid_t target, logger_t *w) {
   fx_term_t ref;
-  if (fx_spawn(rt, &watcher, fx_small((int64_t)(uintptr_t)w), NULL, &pid) != FX_OK) return 0;
-  if (fx_monitor(rt, pid, target, h, &ref) != FX_OK) return 0;
+  fx_pid_t pid = spawn_logger(rt, w);
+  if (!pid || fx_monitor(rt, pid, target, h, &ref) != FX_OK) return 0;
   return pid;
 }
 
@@ -282,7 +215,7 @@ TEST(stop_in_handle_call_still_sends_the_reply) {
   fx_heap_t *h;
   fx_heap_new(rt, &h);
   env_t e = {0};
-  watch_t w = {0};
+  logger_t w = {0};
   fx_pid_t pid = 0;
   ASSERT_OK(start(rt, &counter, &e, &pid));
   ASSERT(watch(rt, h, pid, &w) != 0);
@@ -295,7 +228,7 @@ TEST(stop_in_handle_call_still_sends_the_reply) {
   ASSERT_STREQ(e.reason, "bye");
   ASSERT_EQ(e.by_signal, 0);
   ASSERT_EQ(w.downs, 1);
-  ASSERT_STREQ(w.reason, "bye");
+  ASSERT_STREQ(w.down_reason, "bye");
   ASSERT_STREQ(e.log, "init call terminate");
   fx_heap_free(h);
   fx_runtime_free(rt);
@@ -307,7 +240,7 @@ TEST(stop_in_handle_cast_with_a_reason) {
   fx_heap_t *h;
   fx_heap_new(rt, &h);
   env_t e = {0};
-  watch_t w = {0};
+  logger_t w = {0};
   fx_pid_t pid = 0;
   ASSERT_OK(start(rt, &counter, &e, &pid));
   ASSERT(watch(rt, h, pid, &w) != 0);
@@ -317,7 +250,7 @@ TEST(stop_in_handle_cast_with_a_reason) {
   ASSERT(!fx_is_alive(rt, pid));
   ASSERT_EQ(e.terminated, 1);
   ASSERT_STREQ(e.reason, "{shutdown,maintenance}");
-  ASSERT_STREQ(w.reason, "{shutdown,maintenance}");
+  ASSERT_STREQ(w.down_reason, "{shutdown,maintenance}");
   fx_heap_free(h);
   fx_runtime_free(rt);
 }
@@ -344,7 +277,7 @@ TEST(handle_cast_and_handle_info_errors_crash_with_callback_failed) {
   fx_heap_t *h;
   fx_heap_new(rt, &h);
   env_t ec = {0}, ei = {0};
-  watch_t wc = {0}, wi = {0};
+  logger_t wc = {0}, wi = {0};
   fx_pid_t pc = 0, pi = 0;
   ASSERT_OK(start(rt, &counter, &ec, &pc));
   ASSERT_OK(start(rt, &counter, &ei, &pi));
@@ -353,8 +286,8 @@ TEST(handle_cast_and_handle_info_errors_crash_with_callback_failed) {
   ASSERT_OK(fx_cast(rt, fx_pid_term(pc), atom(rt, "fail")));
   ASSERT_OK(fx_send(rt, fx_pid_term(pi), atom(rt, "fail")));
   fx_run(rt, FX_RUN_IDLE);
-  ASSERT_STREQ(wc.reason, "{callback_failed,handle_cast,'FX_ESTATE'}");
-  ASSERT_STREQ(wi.reason, "{callback_failed,handle_info,'FX_ENOTFOUND'}");
+  ASSERT_STREQ(wc.down_reason, "{callback_failed,handle_cast,'FX_ESTATE'}");
+  ASSERT_STREQ(wi.down_reason, "{callback_failed,handle_info,'FX_ENOTFOUND'}");
   ASSERT_STREQ(ec.reason, "{callback_failed,handle_cast,'FX_ESTATE'}");
   ASSERT_STREQ(ei.reason, "{callback_failed,handle_info,'FX_ENOTFOUND'}");
   ASSERT(!fx_is_alive(rt, pc));
@@ -390,7 +323,7 @@ TEST(terminate_runs_on_an_untrapped_shutdown_signal) {
   fx_heap_t *h;
   fx_heap_new(rt, &h);
   env_t e = {0};
-  watch_t w = {0};
+  logger_t w = {0};
   fx_pid_t pid = 0;
   ASSERT_OK(start(rt, &counter, &e, &pid));
   ASSERT(watch(rt, h, pid, &w) != 0);
@@ -400,7 +333,7 @@ TEST(terminate_runs_on_an_untrapped_shutdown_signal) {
   ASSERT_EQ(e.terminated, 1);
   ASSERT_STREQ(e.reason, "shutdown");
   ASSERT_EQ(e.by_signal, 1);
-  ASSERT_STREQ(w.reason, "shutdown");
+  ASSERT_STREQ(w.down_reason, "shutdown");
   ASSERT_EQ(e.destroyed, 1);
   fx_heap_free(h);
   fx_runtime_free(rt);
@@ -412,7 +345,7 @@ TEST(terminate_does_not_run_on_kill) {
   fx_heap_t *h;
   fx_heap_new(rt, &h);
   env_t e = {0};
-  watch_t w = {0};
+  logger_t w = {0};
   fx_pid_t pid = 0;
   ASSERT_OK(start(rt, &counter, &e, &pid));
   ASSERT(watch(rt, h, pid, &w) != 0);
@@ -421,7 +354,7 @@ TEST(terminate_does_not_run_on_kill) {
   ASSERT(!fx_is_alive(rt, pid));
   ASSERT_EQ(e.terminated, 0);
   ASSERT_EQ(e.destroyed, 1); /* its state is still freed */
-  ASSERT_STREQ(w.reason, "killed");
+  ASSERT_STREQ(w.down_reason, "killed");
   fx_heap_free(h);
   fx_runtime_free(rt);
 }

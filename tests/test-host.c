@@ -2,21 +2,7 @@
 #include "fx_test.h"
 #include "fx_test_alloc.h"
 #include "fx_test_clock.h"
-
-static fx_runtime_t *new_rt(fx_test_clock_t *clock) {
-  fx_runtime_config_t cfg;
-  fx_runtime_config_init(&cfg);
-  fx_test_clock_config(&cfg, clock);
-  fx_runtime_t *rt = NULL;
-  fx_runtime_new(&cfg, &rt);
-  return rt;
-}
-
-static fx_term_t atom(fx_runtime_t *rt, const char *s) {
-  fx_term_t a = FX_NONE;
-  fx_atom_cstr(rt, s, &a);
-  return a;
-}
+#include "fx_test_support.h"
 
 /* Takes the queued events and prints them, one per line, into buf. */
 static const char *events(fx_runtime_t *rt, char *buf, size_t cap) {
@@ -228,12 +214,8 @@ TEST(allocation_failures_leave_no_trace) {
   for (long fail_at = 0; fail_at < 40; fail_at++) {
     fx_test_clock_t clock = {0};
     fx_test_alloc_t alloc;
-    fx_runtime_config_t cfg;
-    fx_runtime_config_init(&cfg);
-    fx_test_clock_config(&cfg, &clock);
-    fx_test_alloc_config(&cfg, &alloc);
     fx_runtime_t *rt;
-    ASSERT_OK(fx_runtime_new(&cfg, &rt));
+    ASSERT_OK(new_rt_alloc(&clock, &alloc, &rt));
     alloc.countdown = fail_at;
     fx_pid_t pid = 0, srv = 0;
     uint64_t id;

@@ -3,96 +3,18 @@
 #include "fx_test.h"
 #include "fx_test_alloc.h"
 #include "fx_test_clock.h"
+#include "fx_test_support.h"
 
-/* ---- a scriptable test process ---- */
-
-/* What a `recorder` process does: it waits with `pattern` (NULL: any) and
- * `timeout`, appends what it receives to `log` as text, and keeps going for
- * `limit` messages (0: forever). */
-typedef struct script {
-  fx_pattern_t *pattern;
-  int64_t timeout;
-  int limit;
-  int seen;
-  int timeouts;
-  char log[4096];
-  fx_term_t stop_with; /* stop with this reason on the first message */
-  int crash;           /* return an error from handle */
-  int timeout_limit;   /* exit after this many timeouts (0: never) */
-} script_t;
-
-typedef struct recorder {
-  script_t *s;
-} recorder_t;
-
-static void log_append(fx_runtime_t *rt, script_t *s, fx_term_t t) {
-  size_t n = strlen(s->log);
-  if (n) s->log[n++] = ' ';
-  fx_term_format(rt, t, s->log + n, sizeof s->log - n);
-}
-
-static int rec_init(fx_proc_t *self, void *state, fx_term_t arg) {
-  (void)arg;
-  recorder_t *r = state;
-  return fx_receive(self, r->s->pattern, r->s->timeout);
-}
-
-static int rec_handle(fx_proc_t *self, void *state, const fx_received_t *m) {
-  recorder_t *r = state;
-  script_t *s = r->s;
-  fx_runtime_t *rt = fx_proc_runtime(self);
-  if (m->kind == FX_RECV_TIMEOUT) {
-    s->timeouts++;
-    log_append(rt, s, FX_ATOM(TIMEOUT));
-    if (s->timeout_limit && s->timeouts >= s->timeout_limit) return FX_OK;
-  } else {
-    s->seen++;
-    log_append(rt, s, m->nextracted == 1 ? m->extracted[0] : m->message);
-    if (s->crash) return FX_EINVAL;
-    if (s->stop_with != FX_NONE) return fx_stop(self, s->stop_with);
-  }
-  if (s->limit && s->seen >= s->limit) return FX_OK; /* returns: exits normal */
-  return fx_receive(self, s->pattern, s->timeout);
-}
-
-/* The script pointer travels in the spawn argument as a small integer. */
-static int rec_init_arg(fx_proc_t *self, void *state, fx_term_t arg) {
-  ((recorder_t *)state)->s = (script_t *)(uintptr_t)fx_small_value(arg);
-  return rec_init(self, state, arg);
-}
-
-static const fx_behaviour_t recorder = {"recorder", sizeof(recorder_t), rec_init_arg, rec_handle, NULL, NULL};
-
-static fx_pid_t spawn_rec(fx_runtime_t *rt, script_t *s) {
-  fx_pid_t pid = 0;
-  if (s->stop_with == 0) s->stop_with = FX_NONE;
-  if (s->timeout == 0) s->timeout = FX_INFINITY;
-  if (fx_spawn(rt, &recorder, fx_small((int64_t)(uintptr_t)s), NULL, &pid) != FX_OK) return 0;
-  return pid;
-}
-
-static fx_runtime_t *new_rt(fx_test_clock_t *clock) {
-  fx_runtime_config_t cfg;
-  fx_runtime_config_init(&cfg);
-  fx_test_clock_config(&cfg, clock);
-  fx_runtime_t *rt = NULL;
-  fx_runtime_new(&cfg, &rt);
-  return rt;
-}
-
-static fx_term_t atom(fx_runtime_t *rt, const char *s) {
-  fx_term_t a = FX_NONE;
-  fx_atom_cstr(rt, s, &a);
-  return a;
-}
-
-/* ---- tests ---- */
+/* ---- tests ----
+ * The test process is `logger` (fx_test_support.h): it receives with its
+ * pattern and timeout, logs what it gets, and stops, crashes or exits as
+ * its logger_t says. */
 
 TEST(spawn_runs_init_and_exits_normally) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  script_t s = {.limit = 1};
-  fx_pid_t pid = spawn_rec(rt, &s);
+  logger_t s = {.limit = 1};
+  fx_pid_t pid = spawn_logger(rt, &s);
   ASSERT(pid != 0);
   ASSERT(fx_is_alive(rt, pid));
   ASSERT_EQ(fx_process_count(rt), 1);
@@ -107,12 +29,12 @@ TEST(spawn_runs_init_and_exits_normally) {
 TEST(stale_pid_never_reaches_the_slot_reuser) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  script_t a = {.limit = 1}, b = {0};
-  fx_pid_t pa = spawn_rec(rt, &a);
+  logger_t a = {.limit = 1}, b = {0};
+  fx_pid_t pa = spawn_logger(rt, &a);
   fx_send(rt, fx_pid_term(pa), fx_small(1));
   fx_run(rt, FX_RUN_IDLE);
   ASSERT(!fx_is_alive(rt, pa));
-  fx_pid_t pb = spawn_rec(rt, &b);
+  fx_pid_t pb = spawn_logger(rt, &b);
   ASSERT_EQ(fx_pid_index(pb), fx_pid_index(pa)); /* the slot is reused... */
   ASSERT_NE(fx_pid_gen(pb), fx_pid_gen(pa));     /* ...under a new generation */
   ASSERT_OK(fx_send(rt, fx_pid_term(pa), fx_small(2))); /* dropped, not an error */
@@ -128,8 +50,8 @@ TEST(stale_pid_never_reaches_the_slot_reuser) {
 TEST(messages_from_one_sender_arrive_in_order) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  script_t s = {0};
-  fx_pid_t pid = spawn_rec(rt, &s);
+  logger_t s = {0};
+  fx_pid_t pid = spawn_logger(rt, &s);
   for (int i = 0; i < 50; i++) ASSERT_OK(fx_send(rt, fx_pid_term(pid), fx_small(i)));
   size_t n;
   ASSERT_OK(fx_mailbox_length(rt, pid, &n));
@@ -154,9 +76,9 @@ TEST(selective_receive_takes_the_oldest_match_and_keeps_the_rest_in_order) {
   fx_heap_new(rt, &h);
   fx_term_t b = atom(rt, "b"), a = atom(rt, "a"), pat, m;
   ASSERT_OK(fx_tuple2(h, b, fx_pat_any(), &pat));
-  script_t s = {.pattern = compile1(rt, pat), .limit = 2};
+  logger_t s = {.pattern = compile1(rt, pat), .limit = 2};
   ASSERT(s.pattern != NULL);
-  fx_pid_t pid = spawn_rec(rt, &s);
+  fx_pid_t pid = spawn_logger(rt, &s);
   int order[] = {0, 1, 0, 1, 0};
   for (int i = 0; i < 5; i++) {
     ASSERT_OK(fx_tuple2(h, order[i] ? b : a, fx_small(i), &m));
@@ -166,8 +88,8 @@ TEST(selective_receive_takes_the_oldest_match_and_keeps_the_rest_in_order) {
   ASSERT_STREQ(s.log, "1 3");
   ASSERT(!fx_is_alive(rt, pid));
   /* A second process takes whatever is left, oldest first. */
-  script_t any = {0};
-  fx_pid_t p2 = spawn_rec(rt, &any);
+  logger_t any = {0};
+  fx_pid_t p2 = spawn_logger(rt, &any);
   for (int i = 0; i < 5; i++) {
     ASSERT_OK(fx_tuple2(h, order[i] ? b : a, fx_small(i), &m));
     fx_send(rt, fx_pid_term(p2), m);
@@ -186,8 +108,8 @@ TEST(waiting_receive_resumes_after_the_backlog) {
   fx_heap_new(rt, &h);
   fx_term_t pat, m, go = atom(rt, "go");
   fx_tuple2(h, go, fx_pat_any(), &pat);
-  script_t s = {.pattern = compile1(rt, pat), .limit = 1};
-  fx_pid_t pid = spawn_rec(rt, &s);
+  logger_t s = {.pattern = compile1(rt, pat), .limit = 1};
+  fx_pid_t pid = spawn_logger(rt, &s);
   for (int i = 0; i < 1000; i++) {
     fx_send(rt, fx_pid_term(pid), fx_small(i));
     if (i % 100 == 0) fx_run(rt, FX_RUN_IDLE); /* wakes, scans only the new ones */
@@ -209,8 +131,8 @@ TEST(waiting_receive_resumes_after_the_backlog) {
 TEST(receive_timeout_follows_the_injected_clock) {
   fx_test_clock_t clock = {1000};
   fx_runtime_t *rt = new_rt(&clock);
-  script_t s = {.timeout = 100, .limit = 1};
-  fx_pid_t pid = spawn_rec(rt, &s);
+  logger_t s = {.timeout = 100, .limit = 1};
+  fx_pid_t pid = spawn_logger(rt, &s);
   ASSERT_EQ(fx_run(rt, FX_RUN_IDLE), 1); /* the timer is pending */
   ASSERT_EQ(fx_next_deadline(rt), 1100);
   ASSERT_EQ(fx_next_timeout(rt), 100);
@@ -234,10 +156,10 @@ TEST(receive_timeout_follows_the_injected_clock) {
 TEST(receive_with_zero_timeout_polls) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  script_t s = {.timeout = 0, .limit = 2, .timeout_limit = 1};
+  logger_t s = {.timeout = 0, .limit = 2, .timeout_limit = 1};
   fx_pid_t pid = 0;
   s.stop_with = FX_NONE;
-  ASSERT_OK(fx_spawn(rt, &recorder, fx_small((int64_t)(uintptr_t)&s), NULL, &pid));
+  ASSERT_OK(fx_spawn(rt, &logger, ptr_arg(&s), NULL, &pid));
   fx_send(rt, fx_pid_term(pid), fx_small(1));
   fx_run(rt, FX_RUN_IDLE);
   ASSERT_STREQ(s.log, "1 timeout");
@@ -247,8 +169,8 @@ TEST(receive_with_zero_timeout_polls) {
 TEST(send_after_and_cancel_timer) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  script_t s = {0};
-  fx_pid_t pid = spawn_rec(rt, &s);
+  logger_t s = {0};
+  fx_pid_t pid = spawn_logger(rt, &s);
   fx_timer_t t1, t2, t3;
   ASSERT_OK(fx_send_after(rt, 50, fx_pid_term(pid), fx_small(1), &t1));
   ASSERT_OK(fx_send_after(rt, 20, fx_pid_term(pid), fx_small(2), &t2));
@@ -275,8 +197,8 @@ TEST(send_after_and_cancel_timer) {
 TEST(many_timers_fire_in_deadline_order) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  script_t s = {0};
-  fx_pid_t pid = spawn_rec(rt, &s);
+  logger_t s = {0};
+  fx_pid_t pid = spawn_logger(rt, &s);
   fx_timer_t t[200];
   /* Deadlines in a scrambled order; cancel every third. */
   for (int i = 0; i < 200; i++) ASSERT_OK(fx_send_after(rt, (i * 37) % 200 + 1, fx_pid_term(pid), fx_small((i * 37) % 200 + 1), &t[i]));
@@ -298,8 +220,8 @@ TEST(many_timers_fire_in_deadline_order) {
 TEST(registry_semantics) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  script_t a = {.limit = 1}, b = {0};
-  fx_pid_t pa = spawn_rec(rt, &a), pb = spawn_rec(rt, &b), got = 0;
+  logger_t a = {.limit = 1}, b = {0};
+  fx_pid_t pa = spawn_logger(rt, &a), pb = spawn_logger(rt, &b), got = 0;
   fx_term_t name = atom(rt, "server"), other = atom(rt, "other");
   ASSERT_OK(fx_register(rt, name, pa));
   ASSERT_ERR(fx_register(rt, name, pb), FX_ENAMETAKEN);
@@ -335,35 +257,23 @@ TEST(registry_semantics) {
 TEST(spawn_with_name_link_and_trap_exit) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  script_t parent = {0}, child = {.limit = 1};
-  fx_pid_t pp = spawn_rec(rt, &parent), pc = 0;
+  logger_t parent = {0}, child = {.limit = 1};
+  fx_pid_t pp = spawn_logger(rt, &parent), pc = 0;
   ASSERT_OK(fx_trap_exit(rt, pp, 1));
   fx_spawn_opts_t opts = {.link = pp, .name = atom(rt, "kid"), .trap_exit = 0};
   child.timeout = FX_INFINITY;
   child.stop_with = atom(rt, "boom");
-  ASSERT_OK(fx_spawn(rt, &recorder, fx_small((int64_t)(uintptr_t)&child), &opts, &pc));
-  ASSERT_ERR(fx_spawn(rt, &recorder, fx_small((int64_t)(uintptr_t)&child), &opts, &pc), FX_ENAMETAKEN);
+  ASSERT_OK(fx_spawn(rt, &logger, ptr_arg(&child), &opts, &pc));
+  ASSERT_ERR(fx_spawn(rt, &logger, ptr_arg(&child), &opts, &pc), FX_ENAMETAKEN);
   fx_send(rt, atom(rt, "kid"), fx_small(1));
   fx_run(rt, FX_RUN_IDLE);
-  char want[128];
-  snprintf(want, sizeof want, "{'EXIT',<0.%u.%u>,boom}", fx_pid_index(pc), fx_pid_gen(pc));
+  char want[128], pt[32];
+  snprintf(want, sizeof want, "{'EXIT',%s,boom}", pidtext(pc, pt));
   ASSERT_STREQ(parent.log, want);
   fx_runtime_free(rt);
 }
 
 /* ---- calls ---- */
-
-typedef struct call_result {
-  int done, status;
-  char value[256];
-} call_result_t;
-
-static void on_call(fx_runtime_t *rt, void *ud, int status, fx_term_t value) {
-  call_result_t *r = ud;
-  r->done++;
-  r->status = status;
-  fx_term_format(rt, value, r->value, sizeof r->value);
-}
 
 /* A server: replies {reply, Req} at once, or defers when Req is `later`
  * (replying on the next message), or crashes when Req is `crash`. */
@@ -434,8 +344,8 @@ TEST(call_gets_the_reply) {
 TEST(call_to_a_dead_server_fails_at_once) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  script_t s = {.limit = 1};
-  fx_pid_t pid = spawn_rec(rt, &s);
+  logger_t s = {.limit = 1};
+  fx_pid_t pid = spawn_logger(rt, &s);
   fx_send(rt, fx_pid_term(pid), fx_small(1));
   fx_run(rt, FX_RUN_IDLE);
   call_result_t r = {0};
@@ -501,8 +411,7 @@ typedef struct spinner {
 
 static int spin_init(fx_proc_t *self, void *state, fx_term_t arg) {
   spinner_t *s = state;
-  const spinner_t *cfg = (const spinner_t *)(uintptr_t)fx_small_value(arg);
-  *s = *cfg;
+  *s = *(const spinner_t *)arg_ptr(arg);
   return fx_yield(self);
 }
 
@@ -523,8 +432,8 @@ TEST(run_modes_and_fair_turns) {
   char log[64] = "";
   spinner_t a = {log, 'a', 3}, b = {log, 'b', 3};
   fx_pid_t pa, pb;
-  ASSERT_OK(fx_spawn(rt, &spinner, fx_small((int64_t)(uintptr_t)&a), NULL, &pa));
-  ASSERT_OK(fx_spawn(rt, &spinner, fx_small((int64_t)(uintptr_t)&b), NULL, &pb));
+  ASSERT_OK(fx_spawn(rt, &spinner, ptr_arg(&a), NULL, &pa));
+  ASSERT_OK(fx_spawn(rt, &spinner, ptr_arg(&b), NULL, &pb));
   ASSERT(fx_runnable(rt));
   ASSERT_EQ(fx_next_timeout(rt), 0);
   ASSERT_EQ(fx_run(rt, FX_RUN_NOWAIT), 1); /* one pass: each runs once */
@@ -539,8 +448,8 @@ TEST(run_modes_and_fair_turns) {
 TEST(run_budget_bounds_a_slice) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  script_t s = {0};
-  fx_pid_t pid = spawn_rec(rt, &s);
+  logger_t s = {0};
+  fx_pid_t pid = spawn_logger(rt, &s);
   for (int i = 0; i < 10; i++) fx_send(rt, fx_pid_term(pid), fx_small(i));
   ASSERT_EQ(fx_run_budget(rt, 4), 1);
   ASSERT_EQ(s.seen, 4);
@@ -557,8 +466,8 @@ TEST(a_busy_process_does_not_starve_others) {
   cfg.reductions = 5;
   fx_runtime_t *rt;
   ASSERT_OK(fx_runtime_new(&cfg, &rt));
-  script_t busy = {0}, other = {0};
-  fx_pid_t pb = spawn_rec(rt, &busy), po = spawn_rec(rt, &other);
+  logger_t busy = {0}, other = {0};
+  fx_pid_t pb = spawn_logger(rt, &busy), po = spawn_logger(rt, &other);
   for (int i = 0; i < 100; i++) fx_send(rt, fx_pid_term(pb), fx_small(i));
   fx_send(rt, fx_pid_term(po), fx_small(1));
   fx_run(rt, FX_RUN_NOWAIT);
@@ -572,10 +481,10 @@ TEST(a_busy_process_does_not_starve_others) {
 TEST(callback_errors_crash_only_that_process) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  script_t bad = {.crash = 1}, good = {0};
-  fx_pid_t pb = spawn_rec(rt, &bad), pg = spawn_rec(rt, &good), watcher;
-  script_t w = {0};
-  watcher = spawn_rec(rt, &w);
+  logger_t bad = {.crash = 1}, good = {0};
+  fx_pid_t pb = spawn_logger(rt, &bad), pg = spawn_logger(rt, &good), watcher;
+  logger_t w = {0};
+  watcher = spawn_logger(rt, &w);
   fx_term_t ref;
   fx_heap_t *h;
   fx_heap_new(rt, &h);
@@ -597,7 +506,7 @@ TEST(bad_arguments_are_errors) {
   fx_pid_t pid;
   fx_behaviour_t nohandle = {"x", 0, NULL, NULL, NULL, NULL};
   ASSERT_ERR(fx_spawn(rt, &nohandle, FX_NIL, NULL, &pid), FX_EINVAL);
-  ASSERT_ERR(fx_spawn(NULL, &recorder, FX_NIL, NULL, &pid), FX_EINVAL);
+  ASSERT_ERR(fx_spawn(NULL, &logger, FX_NIL, NULL, &pid), FX_EINVAL);
   ASSERT_ERR(fx_send(rt, fx_small(3), fx_small(1)), FX_EINVAL);
   ASSERT_ERR(fx_send(rt, fx_pid_term(12345), FX_NONE), FX_EINVAL);
   ASSERT_OK(fx_send(rt, fx_pid_term(fx_pid_make(777, 3)), fx_small(1))); /* never existed: dropped */
@@ -615,15 +524,11 @@ TEST(allocation_failures_leave_the_runtime_usable) {
   for (long fail_at = 0; fail_at < 200; fail_at++) {
     fx_test_clock_t clock = {0};
     fx_test_alloc_t alloc;
-    fx_runtime_config_t cfg;
-    fx_runtime_config_init(&cfg);
-    fx_test_clock_config(&cfg, &clock);
-    fx_test_alloc_config(&cfg, &alloc);
     fx_runtime_t *rt = NULL;
-    if (fx_runtime_new(&cfg, &rt) != FX_OK) continue;
+    if (new_rt_alloc(&clock, &alloc, &rt) != FX_OK) continue;
     alloc.countdown = fail_at;
-    script_t s = {0}, s2 = {0};
-    fx_pid_t pid = spawn_rec(rt, &s), pid2 = spawn_rec(rt, &s2);
+    logger_t s = {0}, s2 = {0};
+    fx_pid_t pid = spawn_logger(rt, &s), pid2 = spawn_logger(rt, &s2);
     fx_heap_t *h = NULL;
     int errs = 0;
     if (pid) {
@@ -645,8 +550,8 @@ TEST(allocation_failures_leave_the_runtime_usable) {
     /* Memory is back: the runtime works as before. */
     alloc.countdown = -1;
     alloc.failures = 0;
-    script_t after = {.limit = 1};
-    fx_pid_t p3 = spawn_rec(rt, &after);
+    logger_t after = {.limit = 1};
+    fx_pid_t p3 = spawn_logger(rt, &after);
     ASSERT(p3 != 0);
     ASSERT_OK(fx_send(rt, fx_pid_term(p3), fx_small(42)));
     fx_run(rt, FX_RUN_IDLE);
@@ -661,8 +566,8 @@ TEST(allocation_failures_leave_the_runtime_usable) {
 TEST(send_etf_decodes_into_the_mailbox) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  script_t s = {0};
-  fx_pid_t pid = spawn_rec(rt, &s);
+  logger_t s = {0};
+  fx_pid_t pid = spawn_logger(rt, &s);
   /* term_to_binary({ok,1}) */
   static const uint8_t ok1[] = {131, 104, 2, 119, 2, 111, 107, 97, 1};
   ASSERT_OK(fx_send_etf(rt, fx_pid_term(pid), ok1, sizeof ok1));
@@ -684,8 +589,8 @@ TEST(clean_teardown_with_everything_pending) {
   fx_runtime_t *rt = new_rt(&clock);
   fx_pid_t srv;
   fx_spawn(rt, &server, FX_NIL, NULL, &srv);
-  script_t s = {.timeout = 1000};
-  fx_pid_t pid = spawn_rec(rt, &s);
+  logger_t s = {.timeout = 1000};
+  fx_pid_t pid = spawn_logger(rt, &s);
   fx_timer_t t;
   fx_send_after(rt, 100, fx_pid_term(pid), fx_small(1), &t);
   for (int i = 0; i < 10; i++) fx_send(rt, fx_pid_term(srv), atom(rt, "x"));

@@ -1,89 +1,29 @@
 /* Links, monitors and exit signals, as Erlang defines them. */
 #include "fx_test.h"
 #include "fx_test_clock.h"
+#include "fx_test_support.h"
 
-/* A process that logs every message and optionally stops on one. */
-typedef struct probe {
-  char log[2048];
-  int terminated;
-  char reason[128];
-  int by_signal;
-} probe_t;
-
-typedef struct probe_state {
-  probe_t *p;
-} probe_state_t;
-
-static int probe_init(fx_proc_t *self, void *state, fx_term_t arg) {
-  ((probe_state_t *)state)->p = (probe_t *)(uintptr_t)fx_small_value(arg);
-  return fx_receive(self, NULL, FX_INFINITY);
+/* A probe is a logger (fx_test_support.h) that obeys {stop, Reason} and
+ * records its terminate: terminated, by_signal, reason. */
+static fx_pid_t spawn_probe(fx_runtime_t *rt, logger_t *p) {
+  p->stop_on_request = 1;
+  p->record_exit = 1;
+  return spawn_logger(rt, p);
 }
 
-static int probe_handle(fx_proc_t *self, void *state, const fx_received_t *r) {
-  probe_t *p = ((probe_state_t *)state)->p;
-  fx_runtime_t *rt = fx_proc_runtime(self);
-  size_t n = strlen(p->log);
-  if (n) p->log[n++] = ' ';
-  fx_term_format(rt, r->message, p->log + n, sizeof p->log - n);
-  /* {stop, Reason} makes it stop; {exit_self_kill} etc. are not needed. */
-  fx_term_t m = r->message;
-  if (fx_is_tuple(m) && fx_tuple_arity(m) == 2 && fx_is_atom(fx_tuple_get(m, 0))) {
-    size_t len;
-    const char *t = fx_atom_text(rt, fx_tuple_get(m, 0), &len);
-    if (strcmp(t, "stop") == 0) return fx_stop(self, fx_tuple_get(m, 1));
-  }
-  return fx_receive(self, NULL, FX_INFINITY);
-}
-
-static void probe_terminate(fx_proc_t *self, void *state, fx_term_t reason) {
-  probe_t *p = ((probe_state_t *)state)->p;
-  p->terminated++;
-  p->by_signal = fx_exiting_by_signal(self);
-  fx_term_format(fx_proc_runtime(self), reason, p->reason, sizeof p->reason);
-}
-
-static const fx_behaviour_t probe = {"probe", sizeof(probe_state_t), probe_init, probe_handle, probe_terminate, NULL};
-
-static fx_runtime_t *new_rt(fx_test_clock_t *clock) {
-  fx_runtime_config_t cfg;
-  fx_runtime_config_init(&cfg);
-  fx_test_clock_config(&cfg, clock);
-  fx_runtime_t *rt = NULL;
-  fx_runtime_new(&cfg, &rt);
-  return rt;
-}
-
-static fx_pid_t spawn_probe(fx_runtime_t *rt, probe_t *p) {
-  fx_pid_t pid = 0;
-  fx_spawn(rt, &probe, fx_small((int64_t)(uintptr_t)p), NULL, &pid);
-  return pid;
-}
-
-static fx_term_t atom(fx_runtime_t *rt, const char *s) {
-  fx_term_t a = FX_NONE;
-  fx_atom_cstr(rt, s, &a);
-  return a;
-}
-
+/* Sends {stop, Reason} to pid and runs the loop. */
 static void stop(fx_runtime_t *rt, fx_pid_t pid, const char *reason) {
   fx_heap_t *h;
-  fx_term_t m;
   fx_heap_new(rt, &h);
-  fx_tuple2(h, atom(rt, "stop"), atom(rt, reason), &m);
-  fx_send(rt, fx_pid_term(pid), m);
+  fx_send(rt, fx_pid_term(pid), pair(h, atom(rt, "stop"), atom(rt, reason)));
   fx_heap_free(h);
   fx_run(rt, FX_RUN_IDLE);
-}
-
-static char *pidtext(fx_pid_t pid, char *buf) {
-  sprintf(buf, "<0.%u.%u>", fx_pid_index(pid), fx_pid_gen(pid));
-  return buf;
 }
 
 TEST(abnormal_exit_kills_linked_processes) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  probe_t a = {0}, b = {0}, c = {0};
+  logger_t a = {0}, b = {0}, c = {0};
   fx_pid_t pa = spawn_probe(rt, &a), pb = spawn_probe(rt, &b), pc = spawn_probe(rt, &c);
   ASSERT_OK(fx_link(rt, pa, pb));
   ASSERT_OK(fx_link(rt, pb, pc));
@@ -101,7 +41,7 @@ TEST(abnormal_exit_kills_linked_processes) {
 TEST(normal_exit_does_not_propagate) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  probe_t a = {0}, b = {0};
+  logger_t a = {0}, b = {0};
   fx_pid_t pa = spawn_probe(rt, &a), pb = spawn_probe(rt, &b);
   fx_link(rt, pa, pb);
   stop(rt, pa, "normal");
@@ -114,7 +54,7 @@ TEST(normal_exit_does_not_propagate) {
 TEST(trapping_processes_get_exit_messages) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  probe_t a = {0}, b = {0};
+  logger_t a = {0}, b = {0};
   fx_pid_t pa = spawn_probe(rt, &a), pb = spawn_probe(rt, &b);
   char want[128], pt[32];
   fx_link(rt, pa, pb);
@@ -136,7 +76,7 @@ TEST(trapping_processes_get_exit_messages) {
 TEST(kill_becomes_killed_for_links_and_monitors) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  probe_t a = {0}, b = {0}, w = {0};
+  logger_t a = {0}, b = {0}, w = {0};
   fx_pid_t pa = spawn_probe(rt, &a), pb = spawn_probe(rt, &b), pw = spawn_probe(rt, &w);
   fx_heap_t *h;
   fx_heap_new(rt, &h);
@@ -159,7 +99,7 @@ TEST(kill_becomes_killed_for_links_and_monitors) {
 TEST(untrapped_signal_runs_terminate_and_a_normal_signal_is_ignored) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  probe_t a = {0};
+  logger_t a = {0};
   fx_pid_t pa = spawn_probe(rt, &a);
   fx_exit(rt, pa, FX_ATOM(NORMAL));
   ASSERT(fx_is_alive(rt, pa));
@@ -175,7 +115,7 @@ TEST(untrapped_signal_runs_terminate_and_a_normal_signal_is_ignored) {
 TEST(monitors_deliver_down_once_and_noproc_for_the_dead) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  probe_t a = {0}, w = {0};
+  logger_t a = {0}, w = {0};
   fx_pid_t pa = spawn_probe(rt, &a), pw = spawn_probe(rt, &w);
   fx_heap_t *h;
   fx_heap_new(rt, &h);
@@ -199,7 +139,7 @@ TEST(monitors_deliver_down_once_and_noproc_for_the_dead) {
   snprintf(want, sizeof want, "{'DOWN',%s,process,%s,noproc}", rs, pidtext(pa, pt));
   ASSERT_STREQ(w.log, want);
   /* A watcher that dies first leaves nothing behind. */
-  probe_t b = {0}, w2 = {0};
+  logger_t b = {0}, w2 = {0};
   fx_pid_t pb = spawn_probe(rt, &b), pw2 = spawn_probe(rt, &w2);
   ASSERT_OK(fx_monitor(rt, pw2, pb, h, &r1));
   stop(rt, pw2, "normal");
@@ -213,7 +153,7 @@ TEST(monitors_deliver_down_once_and_noproc_for_the_dead) {
 TEST(link_to_a_dead_process_signals_noproc) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  probe_t a = {0}, b = {0}, c = {0};
+  logger_t a = {0}, b = {0}, c = {0};
   fx_pid_t pa = spawn_probe(rt, &a), pb = spawn_probe(rt, &b), pc = spawn_probe(rt, &c);
   stop(rt, pa, "normal");
   fx_trap_exit(rt, pb, 1);
@@ -232,7 +172,7 @@ TEST(link_to_a_dead_process_signals_noproc) {
 TEST(unlink_stops_propagation) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  probe_t a = {0}, b = {0};
+  logger_t a = {0}, b = {0};
   fx_pid_t pa = spawn_probe(rt, &a), pb = spawn_probe(rt, &b);
   fx_link(rt, pa, pb);
   fx_link(rt, pa, pb); /* idempotent */
@@ -246,7 +186,7 @@ TEST(a_long_chain_of_links_falls_without_recursion) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
   enum { N = 100000 };
-  probe_t *probes = calloc(N, sizeof *probes);
+  logger_t *probes = calloc(N, sizeof *probes);
   ASSERT(probes != NULL);
   fx_pid_t first = spawn_probe(rt, &probes[0]), prev = first;
   for (int i = 1; i < N; i++) {
@@ -268,7 +208,7 @@ TEST(a_long_chain_of_links_falls_without_recursion) {
 TEST(signals_to_a_running_process_take_effect_when_it_returns) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  probe_t a = {0};
+  logger_t a = {0};
   fx_pid_t pa = spawn_probe(rt, &a);
   /* A signal sent from outside while no callback runs is immediate; from
    * inside, deferred. Simulate with exit from pa's own message handler via

@@ -4,6 +4,7 @@
 #include "fx_test.h"
 #include "fx_test_alloc.h"
 #include "fx_test_clock.h"
+#include "fx_test_support.h"
 
 /* ---- the test child: a counter GenServer that logs its life ---- */
 
@@ -29,12 +30,6 @@ typedef struct worker {
   int64_t count;
 } worker_t;
 
-static fx_term_t atom(fx_runtime_t *rt, const char *s) {
-  fx_term_t a = FX_NONE;
-  fx_atom_cstr(rt, s, &a);
-  return a;
-}
-
 static void log_event(world_t *w, const char *what, const char *id) {
   size_t n = strlen(w->log);
   snprintf(w->log + n, sizeof w->log - n, "%s%s:%s", n ? " " : "", what, id);
@@ -54,7 +49,7 @@ static int worker_init(fx_proc_t *self, void *state, fx_term_t arg) {
   worker_t *s = state;
   fx_runtime_t *rt = fx_proc_runtime(self);
   size_t len;
-  s->w = (world_t *)(uintptr_t)fx_small_value(fx_tuple_get(arg, 0));
+  s->w = arg_ptr(fx_tuple_get(arg, 0));
   const char *text = fx_atom_text(rt, fx_tuple_get(arg, 1), &len);
   char id[16];
   snprintf(id, sizeof id, "%.*s", (int)len, text);
@@ -125,7 +120,7 @@ typedef struct watcher_state {
 } watcher_state_t;
 
 static int watcher_init(fx_proc_t *self, void *state, fx_term_t arg) {
-  ((watcher_state_t *)state)->downs = (downs_t *)(uintptr_t)fx_small_value(arg);
+  ((watcher_state_t *)state)->downs = arg_ptr(arg);
   return fx_receive(self, NULL, FX_INFINITY);
 }
 
@@ -164,7 +159,7 @@ static int setup_with(ctx_t *t, fx_runtime_config_t *cfg) {
   fx_test_clock_config(cfg, &t->clock);
   int err = fx_runtime_new(cfg, &t->rt);
   if (!err) err = fx_heap_new(t->rt, &t->h);
-  if (!err) err = fx_spawn(t->rt, &watcher, fx_small((int64_t)(uintptr_t)&t->downs), NULL, &t->watcher);
+  if (!err) err = fx_spawn(t->rt, &watcher, ptr_arg(&t->downs), NULL, &t->watcher);
   return err;
 }
 
@@ -185,18 +180,12 @@ static void advance(ctx_t *t, int64_t ms) {
 
 static fx_term_t A(ctx_t *t, const char *s) { return atom(t->rt, s); }
 
-static fx_term_t pair(ctx_t *t, fx_term_t a, fx_term_t b) {
-  fx_term_t p = FX_NONE;
-  fx_tuple2(t->h, a, b, &p);
-  return p;
-}
-
 /* A worker child spec: id, restart type, shutdown 1000 ms. */
 static fx_child_spec_t child(ctx_t *t, const char *id, fx_restart_t restart) {
   fx_child_spec_t c = {0};
   c.id = A(t, id);
   c.gen_server = &worker;
-  c.arg = pair(t, fx_small((int64_t)(uintptr_t)&t->w), A(t, id));
+  c.arg = pair(t->h, ptr_arg(&t->w), A(t, id));
   c.restart = restart;
   c.shutdown_ms = 1000;
   return c;
@@ -223,7 +212,7 @@ static kid_t *K(ctx_t *t, const char *id) { return kid(&t->w, id); }
 
 /* Stops the current instance of child `id` with `reason` (a cast) and runs. */
 static void exit_kid(ctx_t *t, const char *id, fx_term_t reason) {
-  fx_cast(t->rt, fx_pid_term(K(t, id)->pid), pair(t, A(t, "exit"), reason));
+  fx_cast(t->rt, fx_pid_term(K(t, id)->pid), pair(t->h, A(t, "exit"), reason));
   run(t);
 }
 
@@ -244,18 +233,6 @@ static const char *down_reason(ctx_t *t, fx_pid_t pid) {
 static void clear_log(ctx_t *t) { t->w.log[0] = 0; }
 
 /* ---- the query API, run to completion ---- */
-
-typedef struct call_result {
-  int done, status;
-  char value[256];
-} call_result_t;
-
-static void on_call(fx_runtime_t *rt, void *ud, int status, fx_term_t value) {
-  call_result_t *r = ud;
-  r->done++;
-  r->status = status;
-  fx_term_format(rt, value, r->value, sizeof r->value);
-}
 
 /* which_children, parsed: ids as text, pids (0 for undefined). */
 typedef struct children {
@@ -331,13 +308,9 @@ static call_result_t restart_child(ctx_t *t, fx_pid_t sup, const char *id) {
 
 /* A child's count, through a call. */
 static int64_t kid_count(ctx_t *t, const char *id) {
-  call_result_t r = {0};
-  if (fx_call(t->rt, fx_pid_term(K(t, id)->pid), A(t, "get"), 5000, on_call, &r, NULL) != FX_OK) return -1;
-  run(t);
+  call_result_t r = call(t->rt, K(t, id)->pid, A(t, "get"));
   return r.status == FX_OK ? strtoll(r.value, NULL, 10) : -1;
 }
-
-static void pid_text(ctx_t *t, fx_pid_t pid, char *buf, size_t cap) { fx_term_format(t->rt, fx_pid_term(pid), buf, cap); }
 
 /* ---- starting ---- */
 
@@ -523,7 +496,7 @@ TEST(transient_children_restart_only_after_an_abnormal_exit) {
   ASSERT_OK(fx_supervisor_start(t.rt, &spec, NULL, &sup));
   exit_kid(&t, "n", FX_ATOM(NORMAL));
   exit_kid(&t, "s", FX_ATOM(SHUTDOWN));
-  exit_kid(&t, "x", pair(&t, FX_ATOM(SHUTDOWN), A(&t, "done")));
+  exit_kid(&t, "x", pair(t.h, FX_ATOM(SHUTDOWN), A(&t, "done")));
   exit_kid(&t, "b", A(&t, "boom"));
   ASSERT_EQ(K(&t, "n")->starts, 1);
   ASSERT_EQ(K(&t, "s")->starts, 1);
@@ -754,7 +727,7 @@ TEST(the_parents_exit_stops_the_supervisor_and_its_children) {
   ctx_t t;
   ASSERT_OK(setup(&t));
   fx_pid_t parent = 0;
-  ASSERT_OK(fx_gen_server_start(t.rt, &worker, pair(&t, fx_small((int64_t)(uintptr_t)&t.w), A(&t, "parent")), NULL, &parent));
+  ASSERT_OK(fx_gen_server_start(t.rt, &worker, pair(t.h, ptr_arg(&t.w), A(&t, "parent")), NULL, &parent));
   fx_child_spec_t kids[] = {child(&t, "a", FX_PERMANENT), child(&t, "b", FX_PERMANENT)};
   fx_supervisor_spec_t spec = sup_spec(FX_ONE_FOR_ONE, 3, 5, kids, 2);
   fx_spawn_opts_t opts = {.link = parent, .name = FX_NONE};
@@ -877,8 +850,7 @@ TEST(terminate_child_and_restart_child) {
   ASSERT_NE(nb, b);
   ASSERT(fx_is_alive(t.rt, nb));
   char want[64], pt[32];
-  pid_text(&t, nb, pt, sizeof pt);
-  snprintf(want, sizeof want, "{ok,%s}", pt);
+  snprintf(want, sizeof want, "{ok,%s}", pidtext(nb, pt));
   ASSERT_STREQ(r.value, want);
   ASSERT_EQ(which(&t, sup).pid[1], nb);
   ASSERT_STREQ(restart_child(&t, sup, "b").value, "{error,running}");
@@ -1021,7 +993,7 @@ static void restart_failing_at(long fail_at, int once, int *fx_test_failed__, in
   fx_pid_t sup = 0;
   if (fx_supervisor_start(t.rt, &spec, NULL, &sup) != FX_OK) FX_TEST_FAIL("start");
   fx_pid_t old_b = K(&t, "b")->pid;
-  fx_cast(t.rt, fx_pid_term(old_b), pair(&t, A(&t, "exit"), A(&t, "boom")));
+  fx_cast(t.rt, fx_pid_term(old_b), pair(t.h, A(&t, "exit"), A(&t, "boom")));
   alloc.countdown = fail_at;
   run(&t);
   alloc.countdown = -1;

@@ -2,6 +2,7 @@
  * notify a process; functions that take several slices. */
 #include "fx_test.h"
 #include "fx_test_clock.h"
+#include "fx_test_support.h"
 
 /* ---- the test task function and its script ---- */
 
@@ -12,12 +13,6 @@ typedef struct job {
   char *trace;   /* appends 't' each run, when set */
   int64_t value; /* the result is {done, value} */
 } job_t;
-
-static fx_term_t atom(fx_runtime_t *rt, const char *s) {
-  fx_term_t a = FX_NONE;
-  fx_atom_cstr(rt, s, &a);
-  return a;
-}
 
 static int job_fn(fx_proc_t *self, void *ud, fx_term_t *result) {
   job_t *j = ud;
@@ -30,56 +25,8 @@ static int job_fn(fx_proc_t *self, void *ud, fx_term_t *result) {
 
 /* ---- helpers ---- */
 
-static fx_runtime_t *new_rt(fx_test_clock_t *clock) {
-  fx_runtime_config_t cfg;
-  fx_runtime_config_init(&cfg);
-  fx_test_clock_config(&cfg, clock);
-  fx_runtime_t *rt = NULL;
-  fx_runtime_new(&cfg, &rt);
-  return rt;
-}
-
-typedef struct join_result {
-  int done, status;
-  char value[256];
-} join_result_t;
-
-static void on_join(fx_runtime_t *rt, void *ud, int status, fx_term_t value) {
-  join_result_t *r = ud;
-  r->done++;
-  r->status = status;
-  fx_term_format(rt, value, r->value, sizeof r->value);
-}
-
-/* A process that logs the messages it gets. */
-typedef struct inbox {
-  char log[1024];
-} inbox_t;
-
-typedef struct inbox_state {
-  inbox_t *in;
-} inbox_state_t;
-
-static int inbox_init(fx_proc_t *self, void *state, fx_term_t arg) {
-  ((inbox_state_t *)state)->in = (inbox_t *)(uintptr_t)fx_small_value(arg);
-  return fx_receive(self, NULL, FX_INFINITY);
-}
-
-static int inbox_handle(fx_proc_t *self, void *state, const fx_received_t *r) {
-  inbox_t *in = ((inbox_state_t *)state)->in;
-  size_t n = strlen(in->log);
-  if (n) in->log[n++] = ' ';
-  fx_term_format(fx_proc_runtime(self), r->message, in->log + n, sizeof in->log - n);
-  return fx_receive(self, NULL, FX_INFINITY);
-}
-
-static const fx_behaviour_t inbox = {"inbox", sizeof(inbox_state_t), inbox_init, inbox_handle, NULL, NULL};
-
-static fx_pid_t spawn_inbox(fx_runtime_t *rt, inbox_t *in) {
-  fx_pid_t pid = 0;
-  fx_spawn(rt, &inbox, fx_small((int64_t)(uintptr_t)in), NULL, &pid);
-  return pid;
-}
+/* A join completes like a call: call_result_t and on_call
+ * (fx_test_support.h) take its result. Notifications go to a logger. */
 
 /* A process that yields `left` times, appending 's' to a trace each run. */
 typedef struct spinner {
@@ -88,7 +35,7 @@ typedef struct spinner {
 } spinner_t;
 
 static int spin_init(fx_proc_t *self, void *state, fx_term_t arg) {
-  *(spinner_t *)state = *(const spinner_t *)(uintptr_t)fx_small_value(arg);
+  *(spinner_t *)state = *(const spinner_t *)arg_ptr(arg);
   return fx_yield(self);
 }
 
@@ -101,8 +48,6 @@ static int spin_handle(fx_proc_t *self, void *state, const fx_received_t *r) {
 
 static const fx_behaviour_t spinner = {"spinner", sizeof(spinner_t), spin_init, spin_handle, NULL, NULL};
 
-static void pid_text(fx_runtime_t *rt, fx_pid_t pid, char *buf, size_t cap) { fx_term_format(rt, fx_pid_term(pid), buf, cap); }
-
 /* ---- tests ---- */
 
 TEST(join_returns_the_result) {
@@ -113,9 +58,9 @@ TEST(join_returns_the_result) {
   ASSERT_OK(fx_task_start(rt, job_fn, &job, 0, &task));
   ASSERT(fx_is_alive(rt, task));
   ASSERT_EQ(job.calls, 0); /* it runs in the loop, not in start */
-  join_result_t r = {0}, r2 = {0};
-  ASSERT_OK(fx_task_join(rt, task, 5000, on_join, &r));
-  ASSERT_OK(fx_task_join(rt, task, 5000, on_join, &r2)); /* any number of joiners */
+  call_result_t r = {0}, r2 = {0};
+  ASSERT_OK(fx_task_join(rt, task, 5000, on_call, &r));
+  ASSERT_OK(fx_task_join(rt, task, 5000, on_call, &r2)); /* any number of joiners */
   ASSERT_EQ(fx_run(rt, FX_RUN_IDLE), 0);
   ASSERT_EQ(job.calls, 1);
   ASSERT_EQ(r.done, 1);
@@ -136,9 +81,9 @@ TEST(a_function_that_asks_again_runs_in_several_slices_between_others) {
   spinner_t spin = {trace, 4};
   fx_pid_t task = 0, sp = 0;
   ASSERT_OK(fx_task_start(rt, job_fn, &job, 0, &task));
-  ASSERT_OK(fx_spawn(rt, &spinner, fx_small((int64_t)(uintptr_t)&spin), NULL, &sp));
-  join_result_t r = {0};
-  ASSERT_OK(fx_task_join(rt, task, 5000, on_join, &r));
+  ASSERT_OK(fx_spawn(rt, &spinner, ptr_arg(&spin), NULL, &sp));
+  call_result_t r = {0};
+  ASSERT_OK(fx_task_join(rt, task, 5000, on_call, &r));
   for (int pass = 1; pass <= 3; pass++) {
     ASSERT_EQ(fx_run(rt, FX_RUN_NOWAIT), 1);
     ASSERT_EQ(job.calls, pass); /* one slice per pass... */
@@ -159,8 +104,8 @@ TEST(a_failing_function_fails_the_join_with_task_failed) {
   job_t job = {.again = 1, .fail = FX_EINVAL};
   fx_pid_t task = 0;
   ASSERT_OK(fx_task_start(rt, job_fn, &job, 0, &task));
-  join_result_t r = {0};
-  ASSERT_OK(fx_task_join(rt, task, 5000, on_join, &r));
+  call_result_t r = {0};
+  ASSERT_OK(fx_task_join(rt, task, 5000, on_call, &r));
   fx_run(rt, FX_RUN_IDLE); /* the clock stays put: the join does not wait */
   ASSERT_EQ(r.done, 1);
   ASSERT_EQ(r.status, FX_EEXIT);
@@ -173,8 +118,8 @@ TEST(a_failing_function_fails_the_join_with_task_failed) {
 TEST(notify_gets_the_result_or_the_failure) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
-  inbox_t in = {0};
-  fx_pid_t box = spawn_inbox(rt, &in);
+  logger_t in = {0};
+  fx_pid_t box = spawn_logger(rt, &in);
   job_t ok = {.value = 5}, bad = {.fail = FX_ESTATE};
   fx_pid_t t1 = 0, t2 = 0;
   ASSERT_OK(fx_task_start(rt, job_fn, &ok, box, &t1));
@@ -182,9 +127,8 @@ TEST(notify_gets_the_result_or_the_failure) {
   ASSERT_OK(fx_task_start(rt, job_fn, &bad, box, &t2));
   fx_run(rt, FX_RUN_IDLE);
   char want[256], p1[32], p2[32];
-  pid_text(rt, t1, p1, sizeof p1);
-  pid_text(rt, t2, p2, sizeof p2);
-  snprintf(want, sizeof want, "{fx_task,%s,{ok,{done,5}}} {fx_task,%s,{error,{task_failed,'FX_ESTATE'}}}", p1, p2);
+  snprintf(want, sizeof want, "{fx_task,%s,{ok,{done,5}}} {fx_task,%s,{error,{task_failed,'FX_ESTATE'}}}",
+           pidtext(t1, p1), pidtext(t2, p2));
   ASSERT_STREQ(in.log, want);
   ASSERT(!fx_is_alive(rt, t1) && !fx_is_alive(rt, t2));
   fx_runtime_free(rt);
@@ -198,8 +142,8 @@ TEST(joining_a_finished_task_gives_enoproc) {
   ASSERT_OK(fx_task_start(rt, job_fn, &job, 0, &task));
   fx_run(rt, FX_RUN_IDLE);
   ASSERT_EQ(job.calls, 1);
-  join_result_t r = {0};
-  ASSERT_ERR(fx_task_join(rt, task, 5000, on_join, &r), FX_ENOPROC);
+  call_result_t r = {0};
+  ASSERT_ERR(fx_task_join(rt, task, 5000, on_call, &r), FX_ENOPROC);
   ASSERT_EQ(r.done, 0); /* the callback never runs */
   fx_runtime_free(rt);
 }
@@ -210,8 +154,8 @@ TEST(a_killed_task_fails_the_join_with_killed) {
   job_t job = {.again = 1000};
   fx_pid_t task = 0;
   ASSERT_OK(fx_task_start(rt, job_fn, &job, 0, &task));
-  join_result_t r = {0};
-  ASSERT_OK(fx_task_join(rt, task, 5000, on_join, &r));
+  call_result_t r = {0};
+  ASSERT_OK(fx_task_join(rt, task, 5000, on_call, &r));
   fx_run(rt, FX_RUN_NOWAIT);
   ASSERT_EQ(r.done, 0);
   ASSERT_OK(fx_exit(rt, task, FX_ATOM(KILL)));
@@ -229,8 +173,8 @@ TEST(a_join_that_times_out_completes_once) {
   job_t job = {.again = 1000000};
   fx_pid_t task = 0;
   ASSERT_OK(fx_task_start(rt, job_fn, &job, 0, &task));
-  join_result_t r = {0};
-  ASSERT_OK(fx_task_join(rt, task, 100, on_join, &r));
+  call_result_t r = {0};
+  ASSERT_OK(fx_task_join(rt, task, 100, on_call, &r));
   fx_run(rt, FX_RUN_NOWAIT);
   clock.now = 100;
   fx_run(rt, FX_RUN_NOWAIT);
