@@ -427,8 +427,8 @@ TEST(ref_build_compare_format) {
   ASSERT_EQ(fx_type_of(r1), FX_T_REF);
   ASSERT_EQ(fx_box_size(r1), 3);
   ASSERT_EQ(fx_box_ptr(r1)[1], FX_ATOM(NONODE));
-  ASSERT_TERM(rt, r1, "#Ref<0.1.0.0>");
-  ASSERT_TERM(rt, r2, "#Ref<0.2.0.0>");
+  ASSERT_TERM(rt, r1, "#Ref<0.0.0.1>");
+  ASSERT_TERM(rt, r2, "#Ref<0.0.0.2>");
   ASSERT(!fx_term_equal(rt, r1, r2));
   ASSERT(fx_term_compare(rt, r1, r2) < 0);
   ASSERT_EQ(fx_term_words(r1), 5);
@@ -442,9 +442,10 @@ TEST(ref_build_compare_format) {
   fx_term_t b = mk_ref_raw(h, node, 0, (uint32_t[]){9, 0, 0}, 3);
   ASSERT(fx_term_compare(rt, a, b) > 0);
   ASSERT(fx_term_compare(rt, b, a) < 0);
-  /* Then the creation. */
+  /* The creation before the ids (OTP 25). */
   fx_term_t a2 = mk_ref_raw(h, node, 7, (uint32_t[]){5, 0, 1}, 3);
   ASSERT(fx_term_compare(rt, a, a2) < 0);
+  ASSERT(fx_term_compare(rt, mk_ref_raw(h, node, 1, (uint32_t[]){0, 0, 0}, 3), mk_ref_raw(h, node, 0, (uint32_t[]){9, 9, 9}, 3)) > 0);
   ASSERT(!fx_term_equal(rt, a, a2));
   /* A shorter ref with equal ids (missing ones 0) sorts first, never equal. */
   fx_term_t s = mk_ref_raw(h, node, 0, (uint32_t[]){9}, 1);
@@ -454,7 +455,7 @@ TEST(ref_build_compare_format) {
   /* The node name first: another node's refs print with their node. */
   fx_term_t other = mk_ref_raw(h, mk_atom(rt, "a@host"), 0, (uint32_t[]){1, 2, 3, 4, 5}, 5);
   ASSERT(fx_term_compare(rt, other, a) < 0);
-  ASSERT_TERM(rt, other, "#Ref<a@host.1.2.3.4.5>");
+  ASSERT_TERM(rt, other, "#Ref<a@host.5.4.3.2.1>");
   ASSERT_EQ(fx_term_words(other), 1 + 2 + 3);
   TEARDOWN;
 }
@@ -463,22 +464,26 @@ TEST(pid_compare_equal_format) {
   SETUP;
   fx_term_t p1 = local_pid(1, 5), p2 = local_pid(2, 0), p1b = local_pid(1, 6);
   ASSERT_EQ(fx_type_of(p1), FX_T_PID);
-  ASSERT(fx_term_compare(rt, p1, p2) < 0);  /* id first */
-  ASSERT(fx_term_compare(rt, p1, p1b) < 0); /* then serial */
+  /* OTP 25's order: serial, id, node name, creation. */
+  ASSERT(fx_term_compare(rt, p2, p1) < 0);  /* serial first */
+  ASSERT(fx_term_compare(rt, p1, p1b) < 0);
+  ASSERT(fx_term_compare(rt, p1, local_pid(2, 5)) < 0); /* then id */
   ASSERT_TERM(rt, p1, "<0.1.5>");
   fx_term_t node = mk_atom(rt, "a@host");
   fx_term_t e = mk_extpid(h, node, 7, 2, 3);
   ASSERT(fx_is_pid(e));
   ASSERT_EQ(fx_type_of(e), FX_T_PID);
   ASSERT_TERM(rt, e, "<a@host.7.2>");
-  ASSERT(fx_term_compare(rt, e, p1) < 0); /* 'a@host' < 'nonode@nohost' */
-  ASSERT(fx_term_compare(rt, mk_extpid(h, mk_atom(rt, "z@host"), 0, 0, 0), p1) > 0);
+  ASSERT(fx_term_compare(rt, e, p1) < 0); /* serial 2 < 5 */
+  ASSERT(fx_term_compare(rt, mk_extpid(h, node, 1, 5, 0), p1) < 0); /* 'a@host' < 'nonode@nohost' */
+  ASSERT(fx_term_compare(rt, mk_extpid(h, mk_atom(rt, "z@host"), 1, 5, 0), p1) > 0);
   fx_term_t e2 = mk_extpid(h, node, 7, 2, 3);
   ASSERT(fx_term_equal(rt, e, e2));
   ASSERT_EQ(fx_term_compare(rt, e, e2), 0);
   ASSERT(!fx_term_equal(rt, e, mk_extpid(h, node, 7, 2, 4)));
   ASSERT(fx_term_compare(rt, e, mk_extpid(h, node, 7, 2, 4)) < 0);
-  ASSERT(fx_term_compare(rt, e, mk_extpid(h, node, 8, 0, 0)) < 0);
+  ASSERT(fx_term_compare(rt, e, mk_extpid(h, node, 8, 2, 0)) < 0);
+  ASSERT(fx_term_compare(rt, e, mk_extpid(h, node, 0, 3, 0)) < 0);
   /* A foreign pid that looks exactly like a local one is still another pid. */
   fx_term_t lookalike = mk_extpid(h, FX_ATOM(NONODE), 1, 5, 0);
   ASSERT(!fx_term_equal(rt, lookalike, p1));
@@ -789,7 +794,7 @@ TEST(format_every_type) {
                      local_pid(3, 1), mk_extpid(h, mk_atom(rt, "n@h"), 4, 5, 6), mk_ref(rt, h),
                      mk_list(h, 1, (fx_term_t[]){a}, b), mk_uint(h, UINT64_MAX)};
   fx_term_t t = mk_tuple(h, sizeof all / sizeof *all, all);
-  ASSERT_TERM(rt, t, "{-3,1.5,a,<<\"hi\">>,{},[],#{a => 1,b => 2},<0.3.1>,<n@h.4.5>,#Ref<0.1.0.0>,[a|b],18446744073709551615}");
+  ASSERT_TERM(rt, t, "{-3,1.5,a,<<\"hi\">>,{},[],#{a => 1,b => 2},<0.3.1>,<n@h.4.5>,#Ref<0.0.0.1>,[a|b],18446744073709551615}");
   fx_term_t l = mk_list(h, 3, (fx_term_t[]){t, FX_NIL, mk_t2(h, FX_NIL, FX_NIL)}, FX_NIL);
   char buf[512], expect[1024];
   fx_term_format(rt, t, buf, sizeof buf);
@@ -858,7 +863,7 @@ TEST(msg_copy_and_pool) {
   fx_heap_reset(h); /* the copy stands alone */
   char buf[512];
   fx_term_format(rt, big->term, buf, sizeof buf);
-  const char *prefix = "{ok,#{a => [1,18446744073709551615|a],b => -0.0,<<\"key\">> => #Ref<0.1.0.0>},<<1,2,";
+  const char *prefix = "{ok,#{a => [1,18446744073709551615|a],b => -0.0,<<\"key\">> => #Ref<0.0.0.1>},<<1,2,";
   ASSERT(strncmp(buf, prefix, strlen(prefix)) == 0);
   /* Small messages come from, and go back to, the pool. */
   fx_msg_t *s1, *s2, *s3;

@@ -501,17 +501,18 @@ static int atom_cmp(const fx_runtime_t *rt, fx_term_t a, fx_term_t b) {
 
 static int ref_cmp(const fx_runtime_t *rt, fx_term_t a, fx_term_t b) {
   const uint64_t *pa = fx_box_ptr(a), *pb = fx_box_ptr(b);
+  /* As OTP 25: node name, creation, then the ids from the most significant,
+   * a missing id counting as 0; last the id count, so that only equal refs
+   * compare equal. */
   int c = atom_cmp(rt, pa[1], pb[1]);
+  if (!c) c = cmp_u64((uint32_t)pa[2], (uint32_t)pb[2]);
   if (c) return c;
-  /* As Erlang: the most significant id first, a missing id counting as 0;
-   * then the id count, so that only equal refs compare equal. */
   size_t na = (size_t)fx_box_size(a), nb = (size_t)fx_box_size(b);
   for (size_t i = na > nb ? na : nb; i-- > 0;) {
     uint32_t x = i < na ? fx__ref_id(a, i) : 0, y = i < nb ? fx__ref_id(b, i) : 0;
     if (x != y) return x < y ? -1 : 1;
   }
-  if (na != nb) return na < nb ? -1 : 1;
-  return cmp_u64((uint32_t)pa[2], (uint32_t)pb[2]);
+  return na == nb ? 0 : na < nb ? -1 : 1;
 }
 
 typedef struct pid_view {
@@ -542,10 +543,11 @@ static pid_view_t pid_view(const fx_runtime_t *rt, fx_term_t t) {
 }
 
 static int pid_cmp(const fx_runtime_t *rt, fx_term_t a, fx_term_t b) {
+  /* As OTP 25: serial, id, node name, creation. */
   pid_view_t x = pid_view(rt, a), y = pid_view(rt, b);
-  int c = atom_cmp(rt, x.node, y.node);
+  int c = cmp_u64(x.serial, y.serial);
   if (!c) c = cmp_u64(x.id, y.id);
-  if (!c) c = cmp_u64(x.serial, y.serial);
+  if (!c) c = atom_cmp(rt, x.node, y.node);
   if (!c) c = cmp_u64(x.creation, y.creation);
   if (!c) c = x.ext - y.ext; /* a local pid and an equal-looking foreign one */
   return c;
@@ -844,7 +846,8 @@ static void fmt_ref(fmt_t *w, fx_term_t t) {
   fx_term_t node = fx_box_ptr(t)[1];
   if (w->rt && node == fx__node(w->rt)) put(w, "0", 1);
   else fmt_atom_text(w, node);
-  for (size_t i = 0; i < fx_box_size(t); i++) putf_u64(w, ".%" PRIu64, fx__ref_id(t, i));
+  /* Erlang prints the most significant id first. */
+  for (size_t i = fx_box_size(t); i-- > 0;) putf_u64(w, ".%" PRIu64, fx__ref_id(t, i));
   put(w, ">", 1);
 }
 
