@@ -60,7 +60,7 @@ static int copy_flat_tuple(fx_runtime_t *rt, fx_term_t t, fx_msg_t **out) {
     if (fx_is_boxed(src[i]) || fx_is_cons(src[i]) || src[i] == FX_NONE) return 0;
   fx_msg_t *m = fx__msg_alloc(rt, arity + 1);
   if (!m) return -1;
-  memcpy(m->words, src, (arity + 1) * sizeof *src);
+  for (size_t i = 0; i <= arity; i++) m->words[i] = src[i]; /* tiny: no memcpy call */
   m->term = fx__box(m->words);
   *out = m;
   return 1;

@@ -211,7 +211,7 @@ int fx_make_tuple(fx_heap_t *h, size_t arity, const fx_term_t *elems, fx_term_t 
   if (!count_ok(arity)) return FX_ETOOBIG;
   uint64_t *p = alloc_box(h, FX_BOX_TUPLE, arity, arity);
   if (!p) return FX_ENOMEM;
-  if (arity) memcpy(p + 1, elems, arity * sizeof *elems);
+  for (size_t i = 0; i < arity; i++) p[1 + i] = elems[i]; /* most tuples are tiny: no memcpy call */
   *out = fx__box(p);
   return FX_OK;
 }
