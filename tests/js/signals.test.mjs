@@ -1,0 +1,188 @@
+/* API.md §5: links, monitors, exit signals, trapExits, terminate, crashes. */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { fauxtp, Actor, GenServer, ANY, sleep, probe, until } from './helpers.mjs';
+
+const { Ref } = fauxtp;
+let rt;
+before(async () => {
+  rt = await fauxtp.createRuntime();
+});
+
+const terminated = [];
+class Worker extends Actor {
+  init(tag) {
+    this.tag = tag;
+  }
+  async run() {
+    await this.receive(
+      ['crash', () => {
+        throw new Error(`${this.tag} crashed`);
+      }],
+      ['stop', () => this.stop('shutdown')],
+      [ANY, () => {}]
+    );
+  }
+  terminate(reason) {
+    terminated.push([this.tag, reason]);
+  }
+}
+
+test('a monitor delivers ["DOWN", ref, "process", pid, reason]', async () => {
+  const w = await rt.start(Worker, 'm1');
+  const p = await probe(rt);
+  const ref = p.actor().monitor(w);
+  assert.ok(ref instanceof Ref);
+  await rt.send(w, 'crash');
+  const down = await p.next();
+  assert.equal(down[0], 'DOWN');
+  assert.ok(down[1].equals(ref));
+  assert.equal(down[2], 'process');
+  assert.ok(down[3].equals(w));
+  assert.deepEqual(down[4], { error: 'Error', message: 'm1 crashed' });
+  assert.deepEqual(terminated.at(-1), ['m1', { error: 'Error', message: 'm1 crashed' }]);
+});
+
+test('monitoring a dead process delivers DOWN with noproc at once; demonitor stops it', async () => {
+  const w = await rt.start(Worker, 'm2');
+  rt.exit(w, 'kill');
+  await sleep(5);
+  const p = await probe(rt);
+  p.actor().monitor(w);
+  assert.equal((await p.next())[4], 'noproc');
+  const w2 = await rt.start(Worker, 'm3');
+  const ref = p.actor().monitor(w2);
+  assert.equal(p.actor().demonitor(ref), true);
+  await rt.send(w2, 'crash');
+  await sleep(20);
+  assert.equal(p.pending(), 0);
+});
+
+test('a link takes a non-trapping process down; a trapping one gets ["EXIT", pid, reason]', async () => {
+  const a = await rt.start(Worker, 'l1');
+  const b = await rt.start(Worker, 'l2');
+  const trapper = await probe(rt, { trap: true });
+  trapper.actor().link(a);
+  const before = terminated.length;
+  // b links to a: when a crashes, b (not trapping) dies without terminate
+  const bActor = rt.procs.get(b.id).actor;
+  bActor.link(a);
+  await rt.send(a, 'crash');
+  const exit = await trapper.next();
+  assert.equal(exit[0], 'EXIT');
+  assert.ok(exit[1].equals(a));
+  assert.equal(exit[2].message, 'l1 crashed');
+  await until(() => !rt.isAlive(b));
+  assert.deepEqual(terminated.slice(before).map((t) => t[0]), ['l1']); // not l2
+  assert.ok(rt.isAlive(trapper.pid));
+});
+
+test('normal exits do not take linked processes down; unlink removes the link', async () => {
+  const a = await rt.start(Worker, 'n1');
+  const b = await rt.start(Worker, 'n2');
+  const c = await rt.start(Worker, 'n3');
+  rt.procs.get(b.id).actor.link(a);
+  rt.procs.get(c.id).actor.link(a);
+  rt.procs.get(c.id).actor.unlink(a);
+  await rt.send(a, 'stop'); // reason shutdown: a normal exit... for links shutdown is not normal in Erlang
+  await until(() => !rt.isAlive(a));
+  await sleep(10);
+  assert.equal(rt.isAlive(c), true);
+  rt.exit(c, 'kill');
+  const d = await rt.start(Worker, 'n4');
+  const e = await rt.start(Worker, 'n5');
+  rt.procs.get(e.id).actor.link(d);
+  rt.exit(d, 'normal'); // ignored by a process that does not trap exits
+  await sleep(10);
+  assert.equal(rt.isAlive(d), true);
+  rt.procs.get(d.id).actor.stop();
+  await until(() => !rt.isAlive(d));
+  await sleep(10);
+  assert.equal(rt.isAlive(e), true);
+});
+
+test('exit(pid, "kill") cannot be trapped and ends with killed, without terminate', async () => {
+  const p = await probe(rt, { trap: true });
+  const watcher = await probe(rt);
+  watcher.actor().monitor(p.pid);
+  const before = terminated.length;
+  rt.exit(p.pid, 'kill');
+  const down = await watcher.next();
+  assert.equal(down[4], 'killed');
+  assert.equal(rt.isAlive(p.pid), false);
+  assert.equal(terminated.length, before);
+});
+
+test('a trapped exit signal arrives as a message; other reasons end a non-trapping process', async () => {
+  const t = await probe(rt, { trap: true });
+  rt.exit(t.pid, 'bye');
+  const m = await t.next();
+  assert.equal(m[0], 'EXIT');
+  assert.equal(m[2], 'bye');
+  const w = await rt.start(Worker, 's1');
+  rt.exit(w, 'bye');
+  await until(() => !rt.isAlive(w));
+});
+
+test('startLink links the new process to its starter', async () => {
+  let child;
+  class Parent extends Actor {
+    async init() {
+      this.trapExits(true);
+      child = await this.startLink(Worker, 'child');
+    }
+    async run() {
+      const m = await this.receive([['EXIT', ANY, ANY], (pid, reason) => [pid, reason]]);
+      this.result = m;
+      this.stop();
+    }
+    terminate() {
+      parentSaw = this.result;
+    }
+  }
+  let parentSaw = null;
+  await rt.start(Parent);
+  await rt.send(child, 'crash');
+  await until(() => parentSaw !== null);
+  assert.ok(parentSaw[0].equals(child));
+  assert.equal(parentSaw[1].message, 'child crashed');
+});
+
+test('a thrown exception crashes that process only', async () => {
+  class Fragile extends GenServer {
+    handleCast() {
+      throw new TypeError('bad cast');
+    }
+    handleCall(r, _f, s) {
+      return [r, s];
+    }
+  }
+  const a = await rt.start(Fragile);
+  const b = await rt.start(Fragile);
+  await rt.cast(a, 'x');
+  await until(() => !rt.isAlive(a));
+  assert.equal(await rt.call(b, 'still here'), 'still here');
+});
+
+test('init that throws rejects start; the process is gone', async () => {
+  class NoStart extends Actor {
+    init() {
+      throw new SyntaxError('cannot start');
+    }
+  }
+  await assert.rejects(rt.start(NoStart), SyntaxError);
+  class AsyncNoStart extends GenServer {
+    async init() {
+      await sleep(1);
+      throw new Error('later');
+    }
+  }
+  await assert.rejects(rt.start(AsyncNoStart), /later/);
+});
+
+test('stop(reason) runs terminate with that reason', async () => {
+  const w = await rt.start(Worker, 'stopper');
+  await rt.send(w, 'stop');
+  await until(() => !rt.isAlive(w));
+  assert.deepEqual(terminated.at(-1), ['stopper', 'shutdown']);
+});

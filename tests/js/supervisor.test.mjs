@@ -1,0 +1,270 @@
+/* API.md §5: Supervisor (run by the core's C supervisor, with JavaScript
+ * children), its strategies, restart types and intensity; Task is in
+ * runtime.test.mjs. */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { fauxtp, Actor, GenServer, ANY, sleep, until, probe } from './helpers.mjs';
+import { whichChildren, countChildren, terminateChild, restartChild } from '../../web/src/supervisor.js';
+
+const { Supervisor, Pid } = fauxtp;
+let rt;
+before(async () => {
+  rt = await fauxtp.createRuntime();
+});
+
+const inits = [];
+class Child extends Actor {
+  init(name) {
+    this.name = name;
+    inits.push(name);
+  }
+  async run() {
+    await this.receive(
+      ['crash', () => {
+        throw new Error(`${this.name} crashed`);
+      }],
+      ['quit', () => this.stop('normal')],
+      [ANY, () => {}]
+    );
+  }
+}
+
+const sup = {
+  which: (s) => whichChildren(rt, s),
+  count: (s) => countChildren(rt, s)
+};
+async function pids(s) {
+  return Object.fromEntries((await sup.which(s)).map((c) => [c.id, c.pid]));
+}
+function childSpecs(restart = 'permanent') {
+  return ['a', 'b', 'c'].map((id) => ({ id, actor: Child, args: [id], restart }));
+}
+async function crash(pid) {
+  await rt.send(pid, 'crash');
+  await until(() => !rt.isAlive(pid));
+}
+async function restarted(s, id, old) {
+  let now;
+  for (let i = 0; i < 200; i++) {
+    now = (await pids(s))[id];
+    if (now && !now.equals(old) && rt.isAlive(now)) return now;
+    await sleep(2);
+  }
+  throw new Error(`${id} was not restarted`);
+}
+
+test('children start in order with their args; whichChildren and countChildren', async () => {
+  class Tree extends Supervisor {
+    childSpecs() {
+      return childSpecs();
+    }
+  }
+  inits.length = 0;
+  const s = await rt.start(Tree);
+  assert.deepEqual(inits, ['a', 'b', 'c']);
+  const kids = await sup.which(s);
+  assert.deepEqual(kids.map((k) => k.id), ['a', 'b', 'c']);
+  assert.ok(kids.every((k) => k.pid instanceof Pid && rt.isAlive(k.pid)));
+  assert.equal(await sup.count(s), 3);
+  assert.equal(rt.processInfo(s).behaviour, 'supervisor');
+  assert.ok(rt.processInfo(kids[0].pid).supervisor.equals(s));
+});
+
+test('one_for_one restarts only the child that crashed', async () => {
+  class Tree extends Supervisor {
+    static strategy = 'one_for_one';
+    childSpecs() {
+      return childSpecs();
+    }
+  }
+  const s = await rt.start(Tree);
+  const before = await pids(s);
+  await crash(before.b);
+  const b2 = await restarted(s, 'b', before.b);
+  const after = await pids(s);
+  assert.ok(after.a.equals(before.a));
+  assert.ok(after.c.equals(before.c));
+  assert.ok(rt.isAlive(b2));
+});
+
+test('one_for_all restarts every child', async () => {
+  class Tree extends Supervisor {
+    static strategy = 'one_for_all';
+    childSpecs() {
+      return childSpecs();
+    }
+  }
+  const s = await rt.start(Tree);
+  const before = await pids(s);
+  await crash(before.a);
+  await restarted(s, 'a', before.a);
+  const after = await pids(s);
+  for (const id of ['a', 'b', 'c']) assert.ok(!after[id].equals(before[id]), id);
+  assert.equal(rt.isAlive(before.c), false);
+});
+
+test('rest_for_one restarts the crashed child and those after it', async () => {
+  class Tree extends Supervisor {
+    static strategy = 'rest_for_one';
+    childSpecs() {
+      return childSpecs();
+    }
+  }
+  const s = await rt.start(Tree);
+  const before = await pids(s);
+  await crash(before.b);
+  await restarted(s, 'b', before.b);
+  await restarted(s, 'c', before.c);
+  const after = await pids(s);
+  assert.ok(after.a.equals(before.a));
+});
+
+test('restart types: permanent always, transient after abnormal exits only, temporary never', async () => {
+  class Tree extends Supervisor {
+    static maxRestarts = 10;
+    childSpecs() {
+      return [
+        { id: 'p', actor: Child, args: ['p'], restart: 'permanent' },
+        { id: 't', actor: Child, args: ['t'], restart: 'transient' },
+        { id: 'x', actor: Child, args: ['x'], restart: 'temporary' }
+      ];
+    }
+  }
+  const s = await rt.start(Tree);
+  let kids = await pids(s);
+  await rt.send(kids.p, 'quit'); // normal exit, permanent: restarted
+  await restarted(s, 'p', kids.p);
+  await rt.send(kids.t, 'quit'); // normal exit, transient: not restarted
+  await until(() => !rt.isAlive(kids.t));
+  await sleep(20);
+  assert.equal((await pids(s)).t, null);
+  await rt.send(kids.x, 'crash'); // temporary: never restarted (and forgotten)
+  await until(() => !rt.isAlive(kids.x));
+  await sleep(20);
+  assert.ok(!(await pids(s)).x);
+  // a transient child that crashes is restarted
+  const Tree2 = class extends Supervisor {
+    childSpecs() {
+      return [{ id: 't', actor: Child, args: ['t2'], restart: 'transient' }];
+    }
+  };
+  const s2 = await rt.start(Tree2);
+  const t = (await pids(s2)).t;
+  await crash(t);
+  await restarted(s2, 't', t);
+});
+
+test('exceeding the restart intensity stops the supervisor and its children; a monitor sees it', async () => {
+  class Fragile extends Supervisor {
+    static maxRestarts = 2;
+    static maxSeconds = 5;
+    childSpecs() {
+      return [
+        { id: 'a', actor: Child, args: ['fa'] },
+        { id: 'b', actor: Child, args: ['fb'] }
+      ];
+    }
+  }
+  const s = await rt.start(Fragile);
+  const watcher = await probe(rt);
+  watcher.actor().monitor(s);
+  const b = (await pids(s)).b;
+  for (let i = 0; i < 3; i++) {
+    const a = (await pids(s)).a;
+    await crash(a);
+    if (i < 2) await restarted(s, 'a', a);
+  }
+  const down = await watcher.next();
+  assert.equal(down[0], 'DOWN');
+  assert.ok(down[3].equals(s));
+  assert.equal(down[4], 'shutdown');
+  await until(() => !rt.isAlive(b));
+  assert.equal(rt.isAlive(s), false);
+});
+
+test('terminateChild and restartChild', async () => {
+  class Tree extends Supervisor {
+    childSpecs() {
+      return childSpecs();
+    }
+  }
+  const s = await rt.start(Tree);
+  const before = await pids(s);
+  await terminateChild(rt, s, 'b');
+  assert.equal(rt.isAlive(before.b), false);
+  assert.equal((await pids(s)).b, null);
+  const b2 = await restartChild(rt, s, 'b');
+  assert.ok(b2 instanceof Pid);
+  await until(() => rt.isAlive(b2));
+  await assert.rejects(restartChild(rt, s, 'b'), /running/);
+  await assert.rejects(terminateChild(rt, s, 'nope'), /not_found/);
+});
+
+test('supervisors nest, and a JavaScript GenServer child answers calls', async () => {
+  class Kv extends GenServer {
+    init() {
+      return new Map();
+    }
+    handleCall([op, k, v], _from, m) {
+      if (op === 'put') m.set(k, v);
+      return [m.get(k) ?? null, m];
+    }
+  }
+  class Inner extends Supervisor {
+    childSpecs() {
+      return [{ id: 'kv', actor: Kv }];
+    }
+  }
+  class Outer extends Supervisor {
+    static strategy = 'one_for_all';
+    childSpecs() {
+      return [
+        { id: 'inner', actor: Inner },
+        { id: 'w', actor: Child, args: ['w'] }
+      ];
+    }
+  }
+  const s = await rt.start(Outer);
+  const inner = (await pids(s)).inner;
+  const kv = (await pids(inner)).kv;
+  assert.equal(await rt.call(kv, ['put', 'x', 1]), 1);
+  assert.equal(await rt.call(kv, ['get', 'x']), 1);
+  assert.equal(await sup.count(s), 2);
+  // the worker's crash restarts everything (one_for_all), the inner tree included
+  await crash((await pids(s)).w);
+  await restarted(s, 'inner', inner);
+  const kv2 = (await pids((await pids(s)).inner)).kv;
+  await until(() => rt.isAlive(kv2));
+  assert.equal(await rt.call(kv2, ['get', 'x']), null);
+});
+
+test('bad specs are refused with a TypeError', async () => {
+  class NoStrategy extends Supervisor {
+    static strategy = 'one_for_some';
+  }
+  await assert.rejects(rt.start(NoStrategy), TypeError);
+  class BadChild extends Supervisor {
+    childSpecs() {
+      return [{ id: 'x', actor: class {} }];
+    }
+  }
+  await assert.rejects(rt.start(BadChild), TypeError);
+  class BadArgs extends Supervisor {
+    childSpecs() {
+      return [{ id: 'x', actor: Child, args: [() => 1] }];
+    }
+  }
+  await assert.rejects(rt.start(BadArgs), TypeError);
+});
+
+test('stopping a supervisor stops its children', async () => {
+  class Tree extends Supervisor {
+    childSpecs() {
+      return childSpecs();
+    }
+  }
+  const s = await rt.start(Tree);
+  const kids = Object.values(await pids(s));
+  rt.exit(s, 'shutdown');
+  await until(() => kids.every((k) => !rt.isAlive(k)) && !rt.isAlive(s));
+});

@@ -1,0 +1,321 @@
+/* Type declarations for the fauxtp npm package (index.js): the whole public
+ * API of API.md, checked by tests/js/types.test.mjs with `tsc --noEmit`. */
+
+/* ---- terms (API.md §1) ---- */
+
+/** An Erlang atom; unique per name (`atom('ok') === atom('ok')`). */
+export class Atom {
+  constructor(name: string);
+  readonly name: string;
+  toString(): string;
+}
+export function atom(name: string): Atom;
+
+/** An Erlang list (arrays are tuples); `tail` only on improper lists. */
+export class List<T = Term> extends Array<T> {
+  tail?: Term;
+}
+export function list<T = Term>(items?: Iterable<T>, tail?: Term): List<T>;
+
+/** A float whose number reads as an integer (`float(1)` is `1.0`). */
+export class Float {
+  constructor(value: number);
+  readonly value: number;
+  valueOf(): number;
+}
+export function float(value: number): Float;
+
+/** A process identifier: opaque, compared with `equals()`. */
+export class Pid {
+  constructor(node: string, id: number, serial: number, creation: number);
+  readonly node: string;
+  readonly id: number;
+  readonly serial: number;
+  readonly creation: number;
+  /** Equal for equal pids: usable as a Map key. */
+  readonly key: string;
+  static local(index: number, gen: number): Pid;
+  equals(other: unknown): boolean;
+  /** `<0.42.0>` */
+  toString(): string;
+}
+
+/** A unique reference (`makeRef()`, monitors): opaque, compared with `equals()`. */
+export class Ref {
+  constructor(node: string, creation: number, ids: ReadonlyArray<number>);
+  readonly node: string;
+  readonly creation: number;
+  readonly ids: ReadonlyArray<number>;
+  readonly key: string;
+  equals(other: unknown): boolean;
+  toString(): string;
+}
+
+/** What can be sent: values with a term mapping (API.md §1). */
+export type Term =
+  | null
+  | undefined
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | Atom
+  | Float
+  | Pid
+  | Ref
+  | ReadonlyArray<Term>
+  | ReadonlyMap<Term, Term>
+  | { readonly [key: string]: Term };
+
+/* ---- patterns (API.md §2) ---- */
+
+declare class PatternMarker {
+  private constructor();
+  readonly description: string;
+}
+/** Matches any value and extracts it. */
+export const ANY: PatternMarker;
+/** Matches any value and extracts nothing. */
+export const IGNORE: PatternMarker;
+export { IGNORE as _ };
+/** Matches an integer. */
+export const Int: PatternMarker;
+
+/** A type matcher: matches instances of the type and extracts them. */
+export type TypeMatcher =
+  | StringConstructor
+  | NumberConstructor
+  | BooleanConstructor
+  | BigIntConstructor
+  | ObjectConstructor
+  | MapConstructor
+  | ArrayConstructor
+  | Uint8ArrayConstructor
+  | typeof List
+  | typeof Atom
+  | typeof Float
+  | typeof Pid
+  | typeof Ref
+  | typeof Int;
+
+export type Pattern =
+  | Term
+  | PatternMarker
+  | TypeMatcher
+  | ReadonlyArray<Pattern>
+  | { readonly [key: string]: Pattern };
+
+/** A receive clause: a pattern and the handler that gets what it extracts. */
+export type Clause<R = unknown> = readonly [Pattern, (...extracted: any[]) => R | Promise<R>];
+
+export interface ReceiveOptions {
+  /** Milliseconds to wait; rejects with ReceiveTimeout after. Default: forever. */
+  timeout?: number;
+}
+
+/* ---- the codec ---- */
+
+/** The bytes Erlang's term_to_binary(T, [{minor_version, 2}]) writes. */
+export function termToBinary(value: Term): Uint8Array;
+/** Reads external term format; throws TermError on malformed input. */
+export function binaryToTerm(bytes: Uint8Array | ArrayBuffer, options?: { exact?: boolean }): any;
+export class TermError extends Error {
+  readonly code: string;
+  readonly offset: number | undefined;
+}
+
+/* ---- errors ---- */
+
+/** A receive or a call whose time ran out. */
+export class ReceiveTimeout extends Error {}
+/** A call whose server was dead ('noproc') or died before replying. */
+export class ExitError extends Error {
+  constructor(reason: any, message?: string);
+  readonly reason: any;
+}
+/** An operation the core refused. */
+export class FauxtpError extends Error {
+  readonly code: string;
+}
+
+/* ---- processes and behaviours (API.md §5) ---- */
+
+export type Target = Pid | string;
+/** Exit reasons: strings mean atoms ('normal', 'shutdown', 'kill', ...). */
+export type Reason = Term;
+
+/** Where a call came from, as handleCall gets it: opaque; pass it to reply(). */
+export class From {
+  private constructor();
+  readonly pid: Pid;
+}
+
+/** An opaque timer from sendAfter. */
+export class Timer {
+  private constructor();
+  readonly id: number;
+}
+
+/** An Actor, GenServer (or Task) class. */
+export type ActorClass = new () => Actor<any>;
+
+/** A process whose behaviour is JavaScript: override init, run, terminate. */
+export class Actor<State = any> {
+  /** This process. */
+  readonly pid: Pid;
+  /** The runtime it lives in. */
+  readonly runtime: Runtime;
+  init(...args: any[]): State | Promise<State>;
+  /** Called until the process stops; the default stops it normally. */
+  run(state: State): State | Promise<State>;
+  terminate(reason: Reason, state: State): void | Promise<void>;
+  /** Selective receive: resolves with the matching clause's handler result. */
+  receive<R = any>(...clauses: Array<Clause<R> | ReceiveOptions>): Promise<R>;
+  /** Stops the process (after the current handler) with this reason. */
+  stop(reason?: Reason): void;
+  /** Starts an actor linked to this one. */
+  startLink(actor: ActorClass | typeof Supervisor, ...args: any[]): Promise<Pid>;
+  link(pid: Pid): true;
+  unlink(pid: Pid): true;
+  /** ["DOWN", ref, "process", pid, reason] arrives when pid ends. */
+  monitor(pid: Pid): Ref;
+  demonitor(ref: Ref): boolean;
+  /** While on, exit signals arrive as ["EXIT", pid, reason] messages. */
+  trapExits(on?: boolean): void;
+  /** Starts one in the default runtime; resolves after init returns. */
+  static start<T extends new () => Actor<any>>(this: T, ...args: Parameters<InstanceType<T>['init']>): Promise<Pid>;
+}
+
+/** A request/reply server. */
+export class GenServer<State = any> extends Actor<State> {
+  /** Return [GenServer.noReply, state] to answer later with reply(from, value). */
+  static readonly noReply: unique symbol;
+  handleCall(request: any, from: From, state: State): [any, State] | Promise<[any, State]>;
+  handleCast(request: any, state: State): State | Promise<State>;
+  handleInfo(message: any, state: State): State | Promise<State>;
+}
+
+export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
+export type RestartType = 'permanent' | 'transient' | 'temporary';
+
+export interface ChildSpec {
+  id: Term;
+  actor: ActorClass | typeof Supervisor;
+  args?: Term[];
+  restart?: RestartType;
+  /** Milliseconds to wait after asking it to shut down; 'brutal_kill' or 0 kills at once. */
+  shutdown?: number | 'brutal_kill' | 'infinity';
+}
+
+/** A supervisor, run by the core: static strategy / maxRestarts / maxSeconds, childSpecs(). */
+export class Supervisor {
+  static strategy: Strategy;
+  static maxRestarts: number;
+  static maxSeconds: number;
+  childSpecs(...args: any[]): ChildSpec[];
+  static start(...args: any[]): Promise<Pid>;
+  static startIn(rt: Runtime, args: any[], link: Pid | null): Promise<Pid>;
+}
+
+/** A function run as a process. */
+export class Task<T = unknown> {
+  private constructor();
+  readonly pid: Pid;
+  /** Resolves with the function's result or rejects with its failure. */
+  join(): Promise<T>;
+  static spawn<T>(fn: (self: Actor) => T | Promise<T>): Promise<Task<T>>;
+  static spawnIn<T>(rt: Runtime, fn: (self: Actor) => T | Promise<T>): Promise<Task<T>>;
+}
+
+/* ---- introspection (API.md §7) ---- */
+
+export interface ProcessInfo {
+  pid: Pid;
+  name: string | null;
+  behaviour: string;
+  status: 'running' | 'waiting' | 'exited';
+  mailboxLength: number;
+  links: Pid[];
+  monitors: Ref[];
+  trapExits: boolean;
+  supervisor: Pid | null;
+}
+
+export interface TraceEvent {
+  kind: 'spawn' | 'send' | 'receive' | 'exit' | 'restart';
+  from?: Pid | null;
+  to?: Target;
+  pid?: Pid;
+  message?: any;
+  reason?: any;
+  /** performance.now() when it happened. */
+  time: number;
+}
+
+/* ---- runtimes (API.md §6) ---- */
+
+export interface InitOptions {
+  /** The bytes of fauxtp.wasm, instead of loading them. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** A compiled fauxtp.wasm. */
+  module?: WebAssembly.Module;
+}
+
+/** One core runtime: processes, registry, timers, and the loop that drives them. */
+export class Runtime {
+  private constructor();
+  start(actor: ActorClass | typeof Supervisor, ...args: any[]): Promise<Pid>;
+  send(target: Target, message: Term): Promise<void>;
+  cast(target: Target, request: Term): Promise<void>;
+  call<R = any>(target: Target, request: Term, timeout?: number): Promise<R>;
+  reply(from: From, value: Term): void;
+  makeRef(): Ref;
+  register(name: string, pid: Pid): boolean;
+  unregister(name: string): boolean;
+  whereis(name: string): Pid | null;
+  registered(): string[];
+  exit(pid: Pid, reason: Reason): true;
+  isAlive(pid: Pid): boolean;
+  sendAfter(ms: number, target: Target, message: Term): Timer;
+  cancelTimer(timer: Timer): boolean;
+  whichChildren(sup: Pid): Promise<Array<{ id: any; pid: Pid | null }>>;
+  countChildren(sup: Pid): Promise<number>;
+  terminateChild(sup: Pid, id: Term): Promise<void>;
+  restartChild(sup: Pid, id: Term): Promise<Pid>;
+  processes(): Pid[];
+  processInfo(pid: Pid): ProcessInfo | null;
+  trace(handler: (event: TraceEvent) => void): () => void;
+  /** Frees the runtime; its processes stop without running terminate. */
+  close(): void;
+}
+
+/** Loads the module (once) and makes the default runtime. */
+export function init(options?: InitOptions): Promise<Runtime>;
+/** An isolated runtime with its own processes and registry. */
+export function createRuntime(options?: InitOptions): Promise<Runtime>;
+
+export function send(target: Target, message: Term): Promise<void>;
+export function cast(target: Target, request: Term): Promise<void>;
+export function call<R = any>(target: Target, request: Term, timeout?: number): Promise<R>;
+export function reply(from: From, value: Term): void;
+export function makeRef(): Ref;
+
+export function register(name: string, pid: Pid): boolean;
+export function unregister(name: string): boolean;
+export function whereis(name: string): Pid | null;
+export function registered(): string[];
+
+export function exit(pid: Pid, reason: Reason): true;
+export function isAlive(pid: Pid): boolean;
+export function sendAfter(ms: number, target: Target, message: Term): Timer;
+export function cancelTimer(timer: Timer): boolean;
+
+export function whichChildren(sup: Pid): Promise<Array<{ id: any; pid: Pid | null }>>;
+export function countChildren(sup: Pid): Promise<number>;
+export function terminateChild(sup: Pid, id: Term): Promise<void>;
+export function restartChild(sup: Pid, id: Term): Promise<Pid>;
+
+export function processes(): Pid[];
+export function processInfo(pid: Pid): ProcessInfo | null;
+export function trace(handler: (event: TraceEvent) => void): () => void;

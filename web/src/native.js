@@ -1,0 +1,472 @@
+/* The JavaScript half of bindings/emscripten.c: one core runtime inside the
+ * wasm module, reached through typed methods. Values cross as ETF written
+ * straight into wasm memory (one scratch buffer, reused); small results come
+ * back through the handle's `out` words, byte results through its output
+ * buffer. Errors come back as the core's negative codes; this layer does
+ * not interpret them, the runtime does.
+ *
+ * Memory may grow during any call into wasm, which detaches the old
+ * ArrayBuffer: the views are refreshed whenever they went stale. */
+import { Encoder } from './etf.js';
+import { Pid } from './terms.js';
+import { FX } from './errors.js';
+
+const OUT_A = 0;
+const OUT_B = 1;
+const OUT_PTR = 6;
+const OUT_LEN = 7;
+
+const MESSAGE = Object.freeze({ bytesAsBitBinary: true });
+const PATTERN = Object.freeze({ bytesAsBitBinary: true, pattern: true });
+const utf8 = new TextEncoder();
+
+export class Native {
+  /** @param {any} module an instantiated Emscripten module */
+  constructor(module) {
+    this.m = module;
+    this.w = module._fxw_new(0);
+    if (!this.w) throw new Error('fauxtp: out of memory creating a runtime');
+    this.outIndex = module._fxw_out(this.w) >>> 2;
+    this.encoder = new Encoder();
+    this.inPtr = 0;
+    this.inCap = 0;
+    this.u8 = module.HEAPU8;
+    this.u32 = module.HEAPU32;
+    this.names = new Map(); // name -> UTF-8 bytes
+    this.batch = new Batch(this, this.encoder, null, 0);
+    this.reading = 0; // batches being dispatched (nesting depth)
+  }
+
+  destroy() {
+    if (!this.w) return;
+    if (this.inPtr) this.m._fxw_dealloc(this.inPtr);
+    this.m._fxw_free(this.w);
+    this.w = 0;
+    this.inPtr = 0;
+  }
+
+  views() {
+    if (this.u8.byteLength === 0) {
+      this.u8 = this.m.HEAPU8;
+      this.u32 = this.m.HEAPU32;
+    }
+  }
+
+  /* The scratch input buffer, at least n bytes long. */
+  reserve(n) {
+    if (n > this.inCap) {
+      if (this.inPtr) this.m._fxw_dealloc(this.inPtr);
+      let cap = Math.max(256, this.inCap * 2);
+      while (cap < n) cap *= 2;
+      this.inPtr = this.m._fxw_alloc(cap);
+      if (!this.inPtr) {
+        this.inCap = 0;
+        throw new Error('fauxtp: out of memory');
+      }
+      this.inCap = cap;
+    }
+    this.views();
+    return this.inPtr;
+  }
+
+  /* Encodes value (throws TypeError naming the path for values that cannot
+   * be encoded, before anything reaches the core) and copies its ETF, then
+   * `name`'s UTF-8 bytes if given, into the scratch buffer. Sets this.len
+   * and this.nameLen. */
+  stage(value, name, pattern = false) {
+    const bytes = this.encoder.encode(value, pattern ? PATTERN : MESSAGE);
+    const nb = name === undefined ? null : this.nameBytes(name);
+    const len = bytes.length;
+    const nameLen = nb ? nb.length : 0;
+    const ptr = this.reserve(len + nameLen);
+    this.u8.set(bytes, ptr);
+    if (nb) this.u8.set(nb, ptr + len);
+    this.len = len;
+    this.nameLen = nameLen;
+    return ptr;
+  }
+
+  stageName(name) {
+    const nb = this.nameBytes(name);
+    const ptr = this.reserve(nb.length);
+    this.u8.set(nb, ptr);
+    this.nameLen = nb.length;
+    return ptr;
+  }
+
+  nameBytes(name) {
+    let nb = this.names.get(name);
+    if (!nb) {
+      nb = utf8.encode(name);
+      if (this.names.size > 4096) this.names.clear();
+      this.names.set(name, nb);
+    }
+    return nb;
+  }
+
+  out(i) {
+    this.views();
+    return this.u32[this.outIndex + i];
+  }
+
+  outPid() {
+    this.views();
+    return Pid.local(this.u32[this.outIndex + OUT_A], this.u32[this.outIndex + OUT_B]);
+  }
+
+  outU64() {
+    this.views();
+    return this.u32[this.outIndex + OUT_A] + this.u32[this.outIndex + OUT_B] * 4294967296;
+  }
+
+  /* Decodes the call's byte result; undefined when it is empty. */
+  outTerm() {
+    this.views();
+    const len = this.u32[this.outIndex + OUT_LEN];
+    return len ? this.encoder.decode(this.u8, this.u32[this.outIndex + OUT_PTR], len) : undefined;
+  }
+
+  /* ---- messaging ---- */
+
+  /* to: a local Pid or a name (string). Returns an error code. */
+  send(to, message) {
+    if (typeof to === 'string') {
+      const ptr = this.stage(message, to);
+      return this.m._fxw_send(this.w, 0, 0, ptr + this.len, this.nameLen, ptr, this.len);
+    }
+    const ptr = this.stage(message);
+    return this.m._fxw_send(this.w, to.id, to.serial, 0, 0, ptr, this.len);
+  }
+
+  /* Returns the call id (>= 0) or an error code. now: the time to set the
+   * clock to first (0: leave it). */
+  call(to, request, timeout, now = 0) {
+    let rc;
+    if (typeof to === 'string') {
+      const ptr = this.stage(request, to);
+      rc = this.m._fxw_call(this.w, 0, 0, ptr + this.len, this.nameLen, ptr, this.len, timeout, now);
+    } else {
+      const ptr = this.stage(request);
+      rc = this.m._fxw_call(this.w, to.id, to.serial, 0, 0, ptr, this.len, timeout, now);
+    }
+    return rc < 0 ? rc : this.outU64();
+  }
+
+  reply(from, value) {
+    const ptr = this.stage([from, value]);
+    return this.m._fxw_reply(this.w, ptr, this.len);
+  }
+
+  makeRef() {
+    const rc = this.m._fxw_make_ref(this.w);
+    if (rc < 0) throw new Error('fauxtp: out of memory');
+    return this.outTerm();
+  }
+
+  /* ---- host processes ---- */
+
+  /* Returns a Pid, or an error code (a number). */
+  spawn(kind, link, trapExit) {
+    const rc = this.m._fxw_spawn(this.w, kind, link ? link.id : 0, link ? link.serial : 0, trapExit ? 1 : 0);
+    return rc < 0 ? rc : this.outPid();
+  }
+
+  receive(pid, slot, timeout) {
+    return this.m._fxw_receive(this.w, pid.id, pid.serial, slot, timeout);
+  }
+
+  /* A receive posted again after each match (see fxw_drain). */
+  receiveStanding(pid, slot) {
+    return this.m._fxw_receive_standing(this.w, pid.id, pid.serial, slot);
+  }
+
+  hostExit(pid, reason) {
+    const ptr = this.stage(reason);
+    return this.m._fxw_host_exit(this.w, pid.id, pid.serial, ptr, this.len);
+  }
+
+  hostKind(pid) {
+    return this.m._fxw_host_kind(this.w, pid.id, pid.serial);
+  }
+
+  /* ---- patterns ---- */
+
+  /* Compiles an array of clause patterns; returns a slot or an error code. */
+  compile(patterns) {
+    const ptr = this.stage(patterns, undefined, true);
+    return this.m._fxw_pattern(this.w, ptr, this.len);
+  }
+
+  freePattern(slot) {
+    return this.m._fxw_pattern_free(this.w, slot);
+  }
+
+  /* ---- registry ---- */
+
+  register(name, pid) {
+    const ptr = this.stageName(name);
+    return this.m._fxw_register(this.w, ptr, this.nameLen, pid.id, pid.serial);
+  }
+
+  unregister(name) {
+    const ptr = this.stageName(name);
+    return this.m._fxw_unregister(this.w, ptr, this.nameLen);
+  }
+
+  whereis(name) {
+    const ptr = this.stageName(name);
+    const rc = this.m._fxw_whereis(this.w, ptr, this.nameLen);
+    return rc < 0 ? null : this.outPid();
+  }
+
+  registered() {
+    const rc = this.m._fxw_registered(this.w);
+    if (rc < 0) throw new Error('fauxtp: out of memory');
+    return this.outTerm();
+  }
+
+  registeredName(pid) {
+    this.m._fxw_registered_name(this.w, pid.id, pid.serial);
+    return this.outTerm() ?? null;
+  }
+
+  /* ---- processes ---- */
+
+  isAlive(pid) {
+    return this.m._fxw_is_alive(this.w, pid.id, pid.serial) === 1;
+  }
+
+  mailboxLength(pid) {
+    return this.m._fxw_mailbox_length(this.w, pid.id, pid.serial);
+  }
+
+  processCount() {
+    return this.m._fxw_process_count(this.w);
+  }
+
+  link(a, b) {
+    return this.m._fxw_link(this.w, a.id, a.serial, b.id, b.serial);
+  }
+
+  unlink(a, b) {
+    return this.m._fxw_unlink(this.w, a.id, a.serial, b.id, b.serial);
+  }
+
+  /* Returns the Ref, or an error code. */
+  monitor(watcher, target) {
+    const rc = this.m._fxw_monitor(this.w, watcher.id, watcher.serial, target.id, target.serial);
+    return rc < 0 ? rc : this.outTerm();
+  }
+
+  demonitor(ref) {
+    const ptr = this.stage(ref);
+    return this.m._fxw_demonitor(this.w, ptr, this.len);
+  }
+
+  exit(pid, reason) {
+    const ptr = this.stage(reason);
+    return this.m._fxw_exit(this.w, pid.id, pid.serial, ptr, this.len);
+  }
+
+  trapExit(pid, on) {
+    return this.m._fxw_trap_exit(this.w, pid.id, pid.serial, on ? 1 : 0);
+  }
+
+  /* ---- timers ---- */
+
+  /* Returns the timer id (>= 0) or an error code. */
+  sendAfter(ms, to, message) {
+    let rc;
+    if (typeof to === 'string') {
+      const ptr = this.stage(message, to);
+      rc = this.m._fxw_send_after(this.w, ms, 0, 0, ptr + this.len, this.nameLen, ptr, this.len);
+    } else {
+      const ptr = this.stage(message);
+      rc = this.m._fxw_send_after(this.w, ms, to.id, to.serial, 0, 0, ptr, this.len);
+    }
+    return rc < 0 ? rc : this.outU64();
+  }
+
+  cancelTimer(id) {
+    return this.m._fxw_cancel_timer(this.w, id % 4294967296, Math.floor(id / 4294967296)) === FX.OK;
+  }
+
+  /* ---- supervisors ---- */
+
+  supervisorStart(spec, link) {
+    const ptr = this.stage(spec);
+    const rc = this.m._fxw_supervisor_start(this.w, ptr, this.len, link ? link.id : 0, link ? link.serial : 0);
+    return rc < 0 ? rc : this.outPid();
+  }
+
+  /* ---- the loop ---- */
+
+  /* The core's clock (performance.now()'s milliseconds): set when a run of
+   * the loop starts and before operations that start timers. */
+  setNow(t) {
+    this.m._fxw_set_now(this.w, t);
+  }
+
+  /* now: the time to set the clock to first (0: leave it). */
+  run(budget, now = 0) {
+    return this.m._fxw_run(this.w, budget, now);
+  }
+
+  runnable() {
+    return this.m._fxw_runnable(this.w) === 1;
+  }
+
+  nextDeadline() {
+    return this.m._fxw_next_deadline(this.w);
+  }
+
+  hasEvents() {
+    return this.m._fxw_has_events(this.w) === 1;
+  }
+
+  /* Takes every queued event; returns a Batch over them, or null when none
+   * was queued. The batch is read in place in wasm memory (only the next
+   * drain overwrites it); a drain while a batch is still being read (a
+   * nested dispatch) copies its batch out instead. */
+  drain() {
+    const n = this.m._fxw_drain(this.w);
+    if (n <= 0) {
+      if (n < 0) throw new Error('fauxtp: out of memory draining events');
+      return null;
+    }
+    this.views();
+    const ptr = this.u32[this.outIndex + OUT_PTR];
+    if (this.reading === 0) {
+      const b = this.batch;
+      b.count = n;
+      b.base = ptr;
+      b.bytes = this.u8;
+      b.words = this.u32;
+      return b;
+    }
+    const len = this.u32[this.outIndex + OUT_LEN];
+    const copy = this.u8.slice(ptr, ptr + len);
+    return new Batch(null, this.encoder, copy, n);
+  }
+
+  /* Answers a call whose From is kept undecoded (Batch.from: seven
+   * numbers, or the bytes as a string). */
+  replyEtf(from, value) {
+    if (typeof from !== 'string' && from[2] === 0 && from[3] === 0) {
+      const bytes = this.encoder.encode(value, MESSAGE);
+      const ptr = this.reserve(bytes.length);
+      this.u8.set(bytes, ptr);
+      return this.m._fxw_reply_local(this.w, from[0], from[1], from[4], from[5], from[6], ptr, bytes.length);
+    }
+    const bytes = this.encoder.encode(value, MESSAGE);
+    const flen = typeof from === 'string' ? from.length : FROM_LEN;
+    const ptr = this.reserve(flen + bytes.length);
+    const u8 = this.u8;
+    if (typeof from === 'string') {
+      for (let i = 0; i < flen; i++) u8[ptr + i] = from.charCodeAt(i);
+    } else {
+      u8.set(FROM_TEMPLATE, ptr);
+      for (let k = 0; k < 7; k++) {
+        const i = ptr + FROM_FIELDS[k];
+        const v = from[k];
+        u8[i] = v >>> 24;
+        u8[i + 1] = (v >>> 16) & 255;
+        u8[i + 2] = (v >>> 8) & 255;
+        u8[i + 3] = v & 255;
+      }
+    }
+    u8.set(bytes, ptr + flen);
+    return this.m._fxw_reply_etf(this.w, ptr, flen, ptr + flen, bytes.length);
+  }
+
+  memory() {
+    return this.m._fxw_memory(this.w);
+  }
+}
+
+/* The ETF of a call's From as the core writes it for its own processes,
+ * {Pid, Ref} with the local node, and where its numbers are: a From kept
+ * as seven numbers instead of 65 bytes. */
+const FROM_LEN = 65;
+const FROM_TEMPLATE = (() => {
+  const node = [...new TextEncoder().encode('nonode@nohost')];
+  const b = new Uint8Array(FROM_LEN);
+  b.set([131, 104, 2, 88, 119, 13, ...node], 0);
+  b.set([90, 0, 3, 119, 13, ...node], 31);
+  return b;
+})();
+const FROM_FIELDS = [19, 23, 27, 49, 53, 57, 61]; // pid id, serial, creation; ref creation, ids
+
+function u32be(b, i) {
+  return ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+}
+
+/* A drained batch of events (layout: bindings/emscripten.c): `count`
+ * events from byte `base` of `bytes`, each eight u32 words, then its terms.
+ * In place, it reads wasm memory, whose views go stale if memory grows
+ * while it is dispatched: fresh() renews them. */
+export class Batch {
+  constructor(native, encoder, copy, count) {
+    this.native = native;
+    this.encoder = encoder;
+    this.count = count;
+    this.base = 0;
+    this.bytes = copy;
+    this.words = copy ? new Uint32Array(copy.buffer, 0, copy.length >>> 2) : null;
+  }
+
+  /* Renews the views after wasm memory grew (in place only). */
+  fresh() {
+    if (this.native !== null && this.bytes.byteLength === 0) {
+      this.native.views();
+      this.bytes = this.native.u8;
+      this.words = this.native.u32;
+    }
+  }
+
+  /* The term at byte `at` (a u32 length, then ETF). */
+  term(at) {
+    const len = this.words[at >>> 2];
+    return len ? this.encoder.decode(this.bytes, at + 4, len) : undefined;
+  }
+
+  /* The ETF bytes of the term at `at`, undecoded, as a string of byte
+   * values (cheaper to keep than a typed array: no ArrayBuffer each). */
+  raw(at) {
+    const len = this.words[at >>> 2];
+    return String.fromCharCode.apply(null, this.bytes.subarray(at + 4, at + 4 + len));
+  }
+
+  /* A call's From at `at`, kept without decoding: seven numbers when it
+   * has the core's usual layout, else its bytes as a string. */
+  from(at) {
+    const len = this.words[at >>> 2];
+    const b = this.bytes;
+    const o = at + 4;
+    if (len === FROM_LEN) {
+      let same = true;
+      for (let i = 0; i < 19 && same; i++) same = b[o + i] === FROM_TEMPLATE[i];
+      for (let i = 31; i < 49 && same; i++) same = b[o + i] === FROM_TEMPLATE[i];
+      if (same) {
+        const f = FROM_FIELDS;
+        return [u32be(b, o + f[0]), u32be(b, o + f[1]), u32be(b, o + f[2]), u32be(b, o + f[3]), u32be(b, o + f[4]), u32be(b, o + f[5]), u32be(b, o + f[6])];
+      }
+    }
+    return this.raw(at);
+  }
+
+  /* The byte offset after the term at `at`. */
+  skip(at) {
+    return at + 4 + ((this.words[at >>> 2] + 3) & ~3);
+  }
+
+  /* The n terms from `at`, decoded. */
+  terms(at, n) {
+    const out = new Array(n);
+    for (let k = 0; k < n; k++) {
+      out[k] = this.term(at);
+      at = this.skip(at);
+    }
+    return out;
+  }
+}

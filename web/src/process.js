@@ -1,0 +1,150 @@
+/* A JavaScript process: the host side of one core host process. The core
+ * owns its mailbox, matching, links, monitors and registry entry; this
+ * object owns its actor (state and code) and its one pending receive.
+ *
+ * Life cycle: the runtime spawns the core process and makes the Proc; the
+ * behaviour (actor.js) drives it; events from the core arrive through
+ * onMatch / onTimeout / onExit. A process that an exit signal killed is
+ * `dead` at once: its pending receive rejects with Killed, so its async
+ * code unwinds without running terminate (Erlang's semantics). */
+import { ANY } from './terms.js';
+import { FX, FauxtpError, ReceiveTimeout } from './errors.js';
+
+/** The Proc of an actor instance: actor[PROC]. */
+export const PROC = Symbol('fauxtp.proc');
+
+/** Unwinds an actor whose process an exit signal ended (internal). */
+export class Killed extends Error {
+  constructor(reason) {
+    super('process killed');
+    this.name = 'Killed';
+    this.reason = reason;
+  }
+}
+
+/** Unwinds an actor that called stop() while receiving (internal). */
+export class StopSignal extends Error {
+  constructor() {
+    super('process stopping');
+    this.name = 'StopSignal';
+  }
+}
+
+const IDENTITY = (x) => x;
+
+export class Proc {
+  constructor(rt, pid, actor) {
+    this.rt = rt;
+    this.pid = pid;
+    this.actor = actor;
+    this.waiting = null; // { entry, handlers, resolve, reject }
+    this.dead = false;
+    this.exitReason = undefined;
+    this.stopReason = undefined;
+    this.trapExits = false;
+    this.links = new Map(); // pid.key -> Pid, as this process made them
+    this.monitors = new Map(); // ref.key -> Ref
+    this.supervisor = null;
+    this.started = 0;
+    if (actor) actor[PROC] = this;
+  }
+
+  get status() {
+    return this.dead ? 'exited' : this.waiting ? 'waiting' : 'running';
+  }
+
+  /* this.receive([pattern, handler], ..., { timeout }): resolves with the
+   * handler's result; rejects with ReceiveTimeout, or with whatever the
+   * handler throws. */
+  receive(args) {
+    let n = args.length;
+    let timeout = -1;
+    const last = n ? args[n - 1] : undefined;
+    if (last !== null && typeof last === 'object' && !Array.isArray(last)) {
+      n--;
+      if (last.timeout !== undefined && last.timeout !== Infinity) {
+        if (typeof last.timeout !== 'number' || !(last.timeout >= 0)) return Promise.reject(new TypeError('receive: timeout must be a number of milliseconds >= 0'));
+        timeout = Math.floor(last.timeout);
+      }
+    }
+    if (this.dead) return Promise.reject(new Killed(this.exitReason));
+    if (this.stopReason !== undefined) return Promise.reject(new StopSignal());
+    if (this.waiting) return Promise.reject(new Error('receive: this process is already receiving'));
+    let patterns, handlers;
+    if (n === 0) {
+      patterns = [ANY];
+      handlers = [IDENTITY];
+    } else {
+      patterns = new Array(n);
+      handlers = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const c = args[i];
+        if (!Array.isArray(c) || c.length !== 2 || typeof c[1] !== 'function')
+          return Promise.reject(new TypeError(`receive: clause ${i} must be a [pattern, handler] pair`));
+        patterns[i] = c[0];
+        handlers[i] = c[1];
+      }
+    }
+    let entry;
+    try {
+      entry = this.rt.patternEntry(patterns);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting = { entry, handlers, resolve, reject };
+      this.post(entry.slot, timeout);
+    });
+  }
+
+  post(slot, timeout) {
+    if (timeout >= 0) this.rt.touchClock();
+    const rc = this.rt.native.receive(this.pid, slot, timeout);
+    if (rc === 1 || (rc === 0 && timeout >= 0)) this.rt.schedule(); // an event is queued, or a timer to arm
+    else if (rc < 0) this.fail(rc === FX.ENOPROC ? new Killed(this.exitReason) : new FauxtpError(rc, 'receive'));
+  }
+
+  fail(error) {
+    const w = this.waiting;
+    if (!w) return;
+    this.waiting = null;
+    this.rt.releasePattern(w.entry);
+    w.reject(error);
+  }
+
+  onMatch(clause, terms) {
+    const w = this.waiting;
+    if (!w) return;
+    this.waiting = null;
+    this.rt.releasePattern(w.entry);
+    let result;
+    try {
+      result = w.handlers[clause](...terms);
+    } catch (e) {
+      w.reject(e);
+      return;
+    }
+    w.resolve(result);
+  }
+
+  onTimeout() {
+    this.fail(new ReceiveTimeout('receive timed out'));
+  }
+
+  /* The core says the process ended. `self`: it ended itself (the host
+   * asked); otherwise an exit signal ended it. */
+  onExit(reason, self) {
+    if (this.dead) return;
+    this.dead = true;
+    this.exitReason = reason;
+    if (!self) this.fail(new Killed(reason));
+  }
+
+  /* stop(): ends the process once its current handler returns; a process
+   * waiting in receive stops now. */
+  stop(reason) {
+    if (this.dead || this.stopReason !== undefined) return;
+    this.stopReason = reason;
+    this.fail(new StopSignal());
+  }
+}

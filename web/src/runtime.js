@@ -1,0 +1,670 @@
+/* A runtime: one core runtime (processes, registry, timers) and the run
+ * loop that drives it from the host.
+ *
+ * The loop: any operation that gives the core work schedules one pump on a
+ * microtask (coalesced). A pump runs the core with a reduction budget,
+ * drains its event queue in one batch, dispatches the events (settling
+ * calls, resuming receives, starting supervised actors, noting exits) and
+ * repeats until nothing is runnable. Timers: one setTimeout at the core's
+ * next deadline, re-armed when it changes; nothing runs while idle. A
+ * slice of work (pumps in a row without a macrotask in between) stops
+ * after a few milliseconds and continues on a macrotask (MessageChannel
+ * in browsers, setImmediate in Node.js), so no task runs long. */
+import { Native } from './native.js';
+import * as supervision from './supervisor.js';
+import { FX, ExitError, FauxtpError, ReceiveTimeout, errName } from './errors.js';
+import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE } from './terms.js';
+
+const EV_MATCH = 1;
+const EV_TIMEOUT = 2;
+const EV_EXIT = 3;
+const EV_CALL = 4;
+const EV_START = 5;
+const EXIT_SELF = 0;
+
+const RESOLVED = Promise.resolve();
+const GEN_CAST = atom('$gen_cast');
+const BUDGET = 2048;
+const PATTERN_CACHE = 512;
+
+const isBrowser = typeof window === 'object' || (typeof self === 'object' && typeof importScripts === 'function');
+const SLICE_MS = isBrowser ? 5 : 20;
+const now = () => performance.now();
+
+/* A macrotask: MessageChannel in browsers (setTimeout(0) is clamped),
+ * setImmediate in Node.js (a MessageChannel port would keep it alive). */
+const macrotask = (() => {
+  if (typeof setImmediate === 'function' && !isBrowser) return (fn) => setImmediate(fn);
+  if (typeof MessageChannel === 'function') {
+    const queue = [];
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      const batch = queue.splice(0, queue.length);
+      for (const fn of batch) fn();
+    };
+    return (fn) => {
+      queue.push(fn);
+      if (queue.length === 1) channel.port2.postMessage(0);
+    };
+  }
+  return (fn) => setTimeout(fn, 0);
+})();
+
+/* A structural key for a clause list, so that a receive in a loop reuses
+ * its compiled pattern; null for patterns with values that have no cheap
+ * key (maps, binaries): those compile per receive. */
+function keyOf(p) {
+  switch (typeof p) {
+    case 'string':
+      return `s${p.length}:${p}`;
+    case 'number':
+      return Object.is(p, -0) ? 'n-0' : `n${p}`;
+    case 'boolean':
+      return p ? 'T' : 'F';
+    case 'undefined':
+      return 'U';
+    case 'bigint':
+      return `i${p}`;
+    case 'function': {
+      const t = typeMatcherName(p);
+      return t ? `t${t}` : null;
+    }
+    case 'object': {
+      if (p === null) return 'N';
+      if (p === ANY) return '*';
+      if (p === IGNORE) return '_';
+      if (Array.isArray(p)) {
+        if (p instanceof List) return null;
+        let s = '[';
+        for (let i = 0; i < p.length; i++) {
+          const k = keyOf(p[i]);
+          if (k === null) return null;
+          s += k + ',';
+        }
+        return s + ']';
+      }
+      if (p instanceof Atom) return `a${p.name.length}:${p.name}`;
+      if (p instanceof Pid) return `p${p.key}`;
+      if (p instanceof Ref) return `r${p.key}`;
+      if (p instanceof Float) return `f${p.value}`;
+      if (p === Int) return 'tinteger';
+      return null;
+    }
+  }
+  return null;
+}
+
+function checkName(name, what) {
+  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`${what}: a name is a non-empty string`);
+}
+
+function checkPid(pid, what) {
+  if (!(pid instanceof Pid) || pid.node !== LOCAL_NODE || pid.creation !== 0) throw new TypeError(`${what}: expected a local Pid`);
+}
+
+function checkTarget(target, what) {
+  if (typeof target === 'string') checkName(target, what);
+  else checkPid(target, what);
+}
+
+/** Reasons given as strings mean atoms ('normal', 'kill', 'shutdown'). */
+export function reasonTerm(reason) {
+  return typeof reason === 'string' ? atom(reason) : reason;
+}
+
+/** What a crash says: the error's name and message. */
+export function crashReason(e) {
+  if (e instanceof Error) return { error: e.name, message: e.message };
+  return { error: 'thrown', message: String(e) };
+}
+
+/**
+ * Where a call came from, as handleCall receives it: opaque, kept
+ * undecoded (Batch.from: the numbers of the core's usual {Pid, Ref}, or
+ * the ETF bytes in a string), so a reply needs no decoding and re-encoding.
+ * `from.pid` is the caller's (a call from outside any process has a
+ * lightweight caller pid of its own).
+ */
+export class From {
+  constructor(bytes, encoder) {
+    this.bytes = bytes;
+    this.encoder = encoder;
+  }
+
+  /** The decoded [pid, tag] pair. */
+  get term() {
+    let b;
+    if (typeof this.bytes === 'string') {
+      b = Uint8Array.from(this.bytes, (c) => c.charCodeAt(0));
+    } else {
+      const v = this.bytes;
+      return [new Pid(LOCAL_NODE, v[0], v[1], v[2]), new Ref(LOCAL_NODE, v[3], [v[4], v[5], v[6]])];
+    }
+    return this.encoder.decode(b, 0, b.length);
+  }
+
+  get pid() {
+    return this.term[0];
+  }
+}
+
+/** An opaque timer handle from sendAfter. */
+export class Timer {
+  constructor(id) {
+    this.id = id;
+    Object.freeze(this);
+  }
+}
+
+export class Runtime {
+  /** @param {any} module the instantiated wasm module (loader.js) */
+  constructor(module) {
+    this.native = new Native(module);
+    this.procs = new Map(); // pid index -> Proc
+    this.calls = new Map(); // call id -> { resolve, reject }
+    this.classes = []; // host kind -> actor class
+    this.kinds = new Map(); // actor class -> host kind
+    this.patterns = new Map(); // key -> { slot, uses, key, evicted }
+    this.cProcesses = new Map(); // pid.key -> { pid, behaviour } for C processes we started
+    this.startLog = null; // { pid, started } of supervised actors, while a supervisor starts
+    this.tracers = null;
+    this.scheduled = false;
+    this.pumping = false;
+    this.yielding = false;
+    this.sliceStart = 0;
+    this.timer = null;
+    this.timerAt = -1;
+    this.closed = false;
+    this.pumpFn = () => this.pump();
+    this.timerFn = () => {
+      this.timer = null;
+      this.timerAt = -1;
+      this.pump();
+    };
+    this.endSliceFn = () => {
+      this.sliceStart = 0;
+    };
+    this.resumeFn = () => {
+      this.yielding = false;
+      this.sliceStart = 0;
+      this.pump();
+    };
+  }
+
+  /** Frees the core runtime; its processes stop without running terminate. */
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const proc of this.procs.values()) proc.onExit('killed', false);
+    this.procs.clear();
+    for (const c of this.calls.values()) c.reject(new ExitError('noproc', 'runtime closed'));
+    this.calls.clear();
+    this.native.destroy();
+  }
+
+  /* ---- the run loop ---- */
+
+  schedule() {
+    if (this.scheduled || this.pumping || this.yielding || this.closed) return;
+    this.scheduled = true;
+    queueMicrotask(this.pumpFn);
+  }
+
+  pump() {
+    this.scheduled = false;
+    if (this.closed) return;
+    const t0 = now();
+    if (this.sliceStart === 0) {
+      this.sliceStart = t0;
+      macrotask(this.endSliceFn);
+    } else if (t0 - this.sliceStart > SLICE_MS) {
+      this.yieldSlice();
+      return;
+    }
+    const native = this.native;
+    this.pumping = true;
+    try {
+      this.loop(native, t0);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /* Runs and dispatches until idle, or until the slice is used up. While
+   * it runs, schedule() need not queue another pump: it loops anyway. */
+  loop(native, t0) {
+    for (let turn = 1; ; turn++) {
+      native.run(BUDGET, turn === 1 ? t0 : 0);
+      /* Dispatching often answers at once (a host process posts its next
+       * receive and a queued message matches it): drain again without a
+       * run of the loop in between, a bounded number of times so that C
+       * processes and timers get their turn. */
+      let batch = native.drain();
+      for (let inner = 0; batch !== null && inner < 256; inner++) {
+        this.dispatch(batch);
+        if (this.closed) return;
+        if ((inner & 15) === 15 && this.clock() - this.sliceStart > SLICE_MS) {
+          this.yieldSlice();
+          return;
+        }
+        batch = native.drain();
+      }
+      if (batch !== null) this.dispatch(batch);
+      else if (!native.runnable()) break; // idle: timers due meanwhile wake armTimer's timeout
+      if (this.closed) return;
+      /* The clock costs a crossing into the engine: read it every few turns. */
+      if ((turn & 7) === 0 && this.clock() - this.sliceStart > SLICE_MS) {
+        this.yieldSlice();
+        return;
+      }
+    }
+    this.armTimer();
+  }
+
+  /* Reads the time and gives it to the core's clock. */
+  clock() {
+    const t = now();
+    this.native.setNow(t);
+    return t;
+  }
+
+  /* Before an operation that starts a timer: the core's clock is fresh
+   * inside a run of the loop, else it is set now. */
+  touchClock() {
+    if (!this.pumping) this.native.setNow(now());
+  }
+
+  yieldSlice() {
+    if (this.yielding) return;
+    this.yielding = true;
+    macrotask(this.resumeFn);
+  }
+
+  armTimer() {
+    const at = this.native.nextDeadline();
+    if (at < 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.timerAt = -1;
+      return;
+    }
+    /* An armed timer that fires no later is kept: when it fires early, the
+     * pump re-arms for what is then due (no clear/set churn per call). */
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(this.timerFn, Math.max(0, Math.ceil(at - now())));
+  }
+
+  /* Takes and dispatches what is queued now, outside the loop (a
+   * supervisor's start uses it to start its children before it resolves). */
+  dispatchNow() {
+    const batch = this.native.drain();
+    if (batch) this.dispatch(batch);
+  }
+
+  dispatch(batch) {
+    this.native.reading++;
+    try {
+      this.dispatchBatch(batch);
+    } finally {
+      this.native.reading--;
+    }
+  }
+
+  dispatchBatch(batch) {
+    let at = batch.base;
+    for (let i = 0; i < batch.count; i++) {
+      if (this.closed) return; // a handler closed the runtime
+      batch.fresh();
+      const w = batch.words;
+      const h = at >>> 2;
+      const kind = w[h];
+      const index = w[h + 3];
+      const gen = w[h + 4];
+      const nterms = w[h + 7];
+      const termsAt = at + 32;
+      at = termsAt;
+      for (let k = 0; k < nterms; k++) at = batch.skip(at);
+      try {
+        switch (kind) {
+          case EV_MATCH: {
+            const p = this.procs.get(index);
+            if (p !== undefined && p.pid.serial === gen) {
+              if (this.tracers) this.emit({ kind: 'receive', pid: p.pid, message: batch.terms(termsAt, nterms) });
+              if (p.rawMatch) p.onMatchRaw(w[h + 2], batch, termsAt);
+              else p.onMatch(w[h + 2], batch.terms(termsAt, nterms));
+            }
+            break;
+          }
+          case EV_TIMEOUT: {
+            const p = this.procs.get(index);
+            if (p !== undefined && p.pid.serial === gen) p.onTimeout();
+            break;
+          }
+          case EV_EXIT: {
+            const reason = batch.term(termsAt);
+            const p = this.procs.get(index);
+            if (p !== undefined && p.pid.serial === gen) {
+              this.procs.delete(index);
+              p.onExit(reason, w[h + 1] === EXIT_SELF);
+            }
+            if (this.tracers) this.emit({ kind: 'exit', pid: Pid.local(index, gen), reason });
+            break;
+          }
+          case EV_CALL: {
+            const id = w[h + 5] + w[h + 6] * 4294967296;
+            const c = this.calls.get(id);
+            if (c !== undefined) {
+              this.calls.delete(id);
+              const status = w[h + 1] | 0;
+              if (status === FX.OK) c.resolve(batch.term(termsAt));
+              else if (status === FX.ETIMEDOUT) c.reject(new ReceiveTimeout('call timed out'));
+              else c.reject(new ExitError(batch.term(termsAt)));
+            }
+            break;
+          }
+          case EV_START:
+            this.startSupervised(w[h + 5], Pid.local(index, gen), batch.term(termsAt));
+            break;
+        }
+      } catch (e) {
+        reportError(e);
+      }
+    }
+  }
+
+  /* ---- processes ---- */
+
+  /** The host kind of an actor class in this runtime. */
+  kindOf(Class) {
+    let kind = this.kinds.get(Class);
+    if (kind === undefined) {
+      kind = this.classes.length;
+      this.classes.push(Class);
+      this.kinds.set(Class, kind);
+    }
+    return kind;
+  }
+
+  /* Spawns the core process of a JavaScript process and registers its
+   * Proc (made by makeProc(pid)). */
+  spawnHost(Class, link, makeProc) {
+    const pid = this.native.spawn(this.kindOf(Class), link, false);
+    if (typeof pid === 'number') throw new FauxtpError(pid, 'spawn');
+    const proc = makeProc(pid);
+    this.procs.set(pid.id, proc);
+    if (link) proc.links.set(link.key, link);
+    if (this.tracers) this.emit({ kind: 'spawn', pid, from: link ?? null });
+    return proc;
+  }
+
+  startSupervised(kind, pid, args) {
+    const Class = this.classes[kind];
+    if (!Class || !this.native.isAlive(pid)) return;
+    const restart = this.startLog === null;
+    if (this.tracers) this.emit({ kind: restart ? 'restart' : 'spawn', pid });
+    const started = Class.startSupervised(this, pid, Array.isArray(args) ? args : []);
+    if (this.startLog) this.startLog.push({ pid, started });
+  }
+
+  /**
+   * Starts an actor (or supervisor) class in this runtime:
+   * rt.start(SomeActor, ...args).
+   * @returns {Promise<Pid>} once its init has returned
+   */
+  start(Class, ...args) {
+    return this.startWith(Class, args);
+  }
+
+  /* start, with options: { link } (a pid to link the new process to). */
+  startWith(Class, args = [], options = {}) {
+    if (typeof Class !== 'function' || typeof Class.startIn !== 'function')
+      return Promise.reject(new TypeError('start: expected an Actor, GenServer or Supervisor class'));
+    return Class.startIn(this, args, options.link ?? null);
+  }
+
+  /** Called by a JavaScript process on its way out. */
+  hostExit(proc, reason) {
+    if (proc.dead) return;
+    let rc;
+    try {
+      rc = this.native.hostExit(proc.pid, reasonTerm(reason));
+    } catch {
+      rc = this.native.hostExit(proc.pid, { error: 'TypeError', message: 'exit reason cannot be encoded' });
+    }
+    proc.dead = true;
+    proc.exitReason = reason;
+    if (this.procs.get(proc.pid.id) === proc) this.procs.delete(proc.pid.id);
+    if (rc === FX.OK || rc === FX.ENOPROC) this.schedule();
+  }
+
+  /* ---- patterns ---- */
+
+  patternEntry(patterns) {
+    const key = keyOf(patterns);
+    let e = key === null ? undefined : this.patterns.get(key);
+    if (e === undefined) {
+      const slot = this.native.compile(patterns);
+      if (slot < 0) throw new TypeError(`receive: invalid pattern (${errName(slot)})`);
+      e = { slot, uses: 0, key, evicted: key === null };
+      if (key !== null) {
+        this.patterns.set(key, e);
+        if (this.patterns.size > PATTERN_CACHE) this.evictPattern();
+      }
+    }
+    e.uses++;
+    return e;
+  }
+
+  releasePattern(e) {
+    if (--e.uses === 0 && e.evicted) this.native.freePattern(e.slot);
+  }
+
+  evictPattern() {
+    for (const [key, e] of this.patterns) {
+      this.patterns.delete(key);
+      e.evicted = true;
+      if (e.uses === 0) this.native.freePattern(e.slot);
+      return;
+    }
+  }
+
+  /* ---- messaging ---- */
+
+  send(target, message) {
+    let rc;
+    try {
+      checkTarget(target, 'send');
+      rc = this.native.send(target, message);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (rc < 0) return Promise.reject(this.targetError(rc, target, 'send'));
+    if (this.tracers) this.emit({ kind: 'send', to: target, message });
+    this.schedule();
+    return RESOLVED;
+  }
+
+  cast(target, request) {
+    return this.send(target, [GEN_CAST, request]);
+  }
+
+  call(target, request, timeout = 5000) {
+    let id;
+    try {
+      checkTarget(target, 'call');
+      if (timeout !== Infinity && (typeof timeout !== 'number' || !(timeout >= 0))) throw new TypeError('call: timeout must be a number of milliseconds >= 0');
+      id = this.native.call(target, request, timeout === Infinity ? -1 : Math.floor(timeout), this.pumping ? 0 : now());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (id < 0) return Promise.reject(this.targetError(id, target, 'call'));
+    if (this.tracers) this.emit({ kind: 'send', to: target, message: request });
+    this.schedule();
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+    });
+  }
+
+  targetError(rc, target, what) {
+    if (rc === FX.EBADNAME) return new ExitError('noproc', `${what}: no process is registered as ${JSON.stringify(target)}`);
+    if (rc === FX.ENOPROC) return new ExitError('noproc', `${what}: ${target} is not alive`);
+    return new FauxtpError(rc, what);
+  }
+
+  /** Answers a call a GenServer received (for replies sent later). */
+  reply(from, value) {
+    const rc = from instanceof From ? this.native.replyEtf(from.bytes, value) : this.native.reply(from, value);
+    if (rc < 0 && rc !== FX.ENOPROC) throw new FauxtpError(rc, 'reply');
+    this.schedule();
+  }
+
+  makeRef() {
+    return this.native.makeRef();
+  }
+
+  /* ---- registry (synchronous: it lives in the core) ---- */
+
+  register(name, pid) {
+    checkName(name, 'register');
+    checkPid(pid, 'register');
+    return this.native.register(name, pid) === FX.OK;
+  }
+
+  unregister(name) {
+    checkName(name, 'unregister');
+    return this.native.unregister(name) === FX.OK;
+  }
+
+  whereis(name) {
+    checkName(name, 'whereis');
+    return this.native.whereis(name);
+  }
+
+  registered() {
+    return this.native.registered().map(String);
+  }
+
+  /* ---- processes and signals ---- */
+
+  exit(pid, reason) {
+    checkPid(pid, 'exit');
+    const rc = this.native.exit(pid, reasonTerm(reason));
+    if (rc < 0 && rc !== FX.ENOPROC) throw new FauxtpError(rc, 'exit');
+    this.schedule();
+    return true;
+  }
+
+  isAlive(pid) {
+    checkPid(pid, 'isAlive');
+    return this.native.isAlive(pid);
+  }
+
+  /* ---- timers ---- */
+
+  sendAfter(ms, target, message) {
+    checkTarget(target, 'sendAfter');
+    if (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity) throw new TypeError('sendAfter: ms must be a finite number >= 0');
+    this.touchClock();
+    const id = this.native.sendAfter(Math.floor(ms), target, message);
+    if (id < 0) throw new FauxtpError(id, 'sendAfter');
+    this.schedule();
+    return new Timer(id);
+  }
+
+  cancelTimer(timer) {
+    if (!(timer instanceof Timer)) throw new TypeError('cancelTimer: expected a timer from sendAfter');
+    const ok = this.native.cancelTimer(timer.id);
+    this.schedule();
+    return ok;
+  }
+
+  /* ---- supervisors ---- */
+
+  whichChildren(sup) {
+    return supervision.whichChildren(this, sup);
+  }
+
+  countChildren(sup) {
+    return supervision.countChildren(this, sup);
+  }
+
+  terminateChild(sup, id) {
+    return supervision.terminateChild(this, sup, id);
+  }
+
+  restartChild(sup, id) {
+    return supervision.restartChild(this, sup, id);
+  }
+
+  /* ---- introspection ---- */
+
+  /* Every live process this runtime's host knows: its JavaScript processes
+   * and the C processes (supervisors) it started. The core has no way yet
+   * to list the others (see the bindings' report). */
+  processes() {
+    const out = [];
+    for (const p of this.procs.values()) if (!p.dead && this.native.isAlive(p.pid)) out.push(p.pid);
+    for (const [key, c] of this.cProcesses) {
+      if (this.native.isAlive(c.pid)) out.push(c.pid);
+      else this.cProcesses.delete(key);
+    }
+    return out;
+  }
+
+  processInfo(pid) {
+    checkPid(pid, 'processInfo');
+    if (!this.native.isAlive(pid)) return null;
+    const p = this.procs.get(pid.id);
+    const js = p !== undefined && p.pid.serial === pid.serial ? p : null;
+    const c = this.cProcesses.get(pid.key);
+    const mailbox = this.native.mailboxLength(pid);
+    return {
+      pid,
+      name: this.native.registeredName(pid),
+      behaviour: js ? js.actor?.constructor?.name ?? 'actor' : c ? c.behaviour : 'c',
+      status: js ? js.status : 'waiting',
+      /* A GenServer holds the matches it is not ready for (standing receive). */
+      mailboxLength: (mailbox < 0 ? 0 : mailbox) + (js && js.queue ? (js.queue.length - js.head) / 3 : 0),
+      links: js ? [...js.links.values()] : [],
+      monitors: js ? [...js.monitors.values()] : [],
+      trapExits: js ? js.trapExits : c?.behaviour === 'supervisor',
+      supervisor: js ? js.supervisor : null
+    };
+  }
+
+  /**
+   * Calls handler with each trace event until the returned function is
+   * called. Costs nothing while no handler is installed.
+   */
+  trace(handler) {
+    if (typeof handler !== 'function') throw new TypeError('trace: expected a function');
+    if (!this.tracers) this.tracers = new Set();
+    const entry = { handler };
+    this.tracers.add(entry);
+    return () => {
+      if (!this.tracers) return;
+      this.tracers.delete(entry);
+      if (this.tracers.size === 0) this.tracers = null;
+    };
+  }
+
+  emit(event) {
+    event.time = now();
+    for (const t of this.tracers) {
+      try {
+        t.handler(event);
+      } catch (e) {
+        reportError(e);
+      }
+    }
+  }
+}
+
+function reportError(e) {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(e);
+  else console.error(e);
+}

@@ -1,0 +1,153 @@
+/* Supervisor: a JavaScript description of a supervision tree that the
+ * core's C supervisor runs. Its JavaScript children are host processes
+ * started through fx_host_child_start; when one exits, the C supervisor
+ * decides (strategy, restart type, intensity) and starts a new one, which
+ * reaches the runtime as a START event and runs the actor's init.
+ *
+ *   class Tree extends Supervisor {
+ *     static strategy = 'one_for_one';   // or 'one_for_all', 'rest_for_one'
+ *     static maxRestarts = 3;            // within
+ *     static maxSeconds = 5;
+ *     childSpecs() { return [{ id: 'a', actor: Worker, args: [1], restart: 'permanent' }]; }
+ *   }
+ *
+ * Child args go through the core (they are copied, and must be values
+ * that can be sent). A child whose `actor` is itself a Supervisor class is
+ * a nested C supervisor. */
+import { defaultRuntime } from './default.js';
+import { FauxtpError } from './errors.js';
+import { Pid, atom, list } from './terms.js';
+
+const STRATEGIES = { one_for_one: 0, one_for_all: 1, rest_for_one: 2 };
+const RESTARTS = { permanent: 0, transient: 1, temporary: 2 };
+const SUPERVISOR = atom('supervisor');
+
+function checkCount(v, what, max) {
+  if (!Number.isInteger(v) || v < 0 || v > max) throw new TypeError(`${what} must be an integer in 0..${max}`);
+  return v;
+}
+
+/* The spec term bindings/emscripten.c reads:
+ * {Strategy, MaxRestarts, MaxSeconds, [{Id, Kind, Args, Restart, ShutdownMs}]} */
+function specOf(rt, Class, args, depth) {
+  if (depth > 16) throw new TypeError('supervisors nest too deeply');
+  const name = Class.name || 'Supervisor';
+  const strategy = STRATEGIES[Class.strategy];
+  if (strategy === undefined) throw new TypeError(`${name}.strategy must be one of ${Object.keys(STRATEGIES).join(', ')}`);
+  const sup = new Class();
+  const specs = sup.childSpecs(...args);
+  if (!Array.isArray(specs)) throw new TypeError(`${name}.childSpecs() must return an array`);
+  const children = specs.map((c, i) => {
+    const where = `${name}.childSpecs()[${i}]`;
+    if (c === null || typeof c !== 'object') throw new TypeError(`${where} must be an object { id, actor, args, restart }`);
+    if (c.id === undefined) throw new TypeError(`${where}.id is missing`);
+    const restart = RESTARTS[c.restart ?? 'permanent'];
+    if (restart === undefined) throw new TypeError(`${where}.restart must be 'permanent', 'transient' or 'temporary'`);
+    const childArgs = c.args ?? [];
+    if (!Array.isArray(childArgs)) throw new TypeError(`${where}.args must be an array`);
+    let shutdown = c.shutdown ?? 5000;
+    if (shutdown === 'brutal_kill') shutdown = 0;
+    else if (shutdown === Infinity || shutdown === 'infinity') shutdown = -1;
+    else checkCount(shutdown, `${where}.shutdown`, 0x7fffffff);
+    const actor = c.actor;
+    let kind;
+    if (typeof actor === 'function' && actor.prototype instanceof Supervisor) kind = [SUPERVISOR, specOf(rt, actor, childArgs, depth + 1)];
+    else if (typeof actor === 'function' && typeof actor.startSupervised === 'function') kind = rt.kindOf(actor);
+    else throw new TypeError(`${where}.actor must be an Actor, GenServer or Supervisor class`);
+    return [c.id, kind, childArgs, restart, shutdown];
+  });
+  return [
+    strategy,
+    checkCount(Class.maxRestarts, `${name}.maxRestarts`, 1000000),
+    checkCount(Class.maxSeconds, `${name}.maxSeconds`, 0x7fffffff),
+    list(children)
+  ];
+}
+
+/**
+ * A supervisor: subclass it, set the static strategy / maxRestarts /
+ * maxSeconds, and return the children from childSpecs().
+ */
+export class Supervisor {
+  static strategy = 'one_for_one';
+  static maxRestarts = 3;
+  static maxSeconds = 5;
+
+  /** @returns {Array<{ id: any, actor: Function, args?: any[], restart?: string, shutdown?: number }>} */
+  childSpecs() {
+    return [];
+  }
+
+  /** Starts one in the default runtime; resolves once its children's inits have run. */
+  static start(...args) {
+    try {
+      return defaultRuntime().startWith(this, args);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  static async startIn(rt, args, link) {
+    const spec = specOf(rt, this, args, 0);
+    let pid, starts;
+    rt.startLog = [];
+    try {
+      pid = rt.native.supervisorStart(spec, link);
+      rt.dispatchNow(); // the children's START events: run their inits
+    } finally {
+      starts = rt.startLog;
+      rt.startLog = null;
+    }
+    if (typeof pid === 'number') throw new FauxtpError(pid, `${this.name || 'Supervisor'}.start`);
+    rt.cProcesses.set(pid.key, { pid, behaviour: 'supervisor' });
+    /* Its children know their supervisor (a nested supervisor's children
+     * start in the same batch: the core does not say whose they are). */
+    const nested = spec[3].some((child) => Array.isArray(child[1]));
+    for (const child of nested ? [] : starts) {
+      const proc = rt.procs.get(child.pid.id);
+      if (proc && proc.pid.serial === child.pid.serial && proc.supervisor === null) proc.supervisor = pid;
+    }
+    rt.schedule();
+    await Promise.allSettled(starts.map((child) => child.started));
+    return pid;
+  }
+}
+
+/* ---- queries: calls to the C supervisor ---- */
+
+const WHICH = atom('which_children');
+const COUNT = atom('count_children');
+const TERMINATE = atom('terminate_child');
+const RESTART = atom('restart_child');
+
+function failed(op, reply) {
+  const why = Array.isArray(reply) && reply[0] === 'error' ? reply[1] : reply;
+  return new Error(`${op}: ${typeof why === 'string' ? why : JSON.stringify(why)}`);
+}
+
+/** @returns {Promise<Array<{ id: any, pid: Pid | null }>>} in start order */
+export async function whichChildren(rt, sup) {
+  const reply = await rt.call(sup, WHICH);
+  return reply.map(([id, pid]) => ({ id, pid: pid instanceof Pid ? pid : null }));
+}
+
+/** @returns {Promise<number>} how many children the supervisor has (running or not) */
+export async function countChildren(rt, sup) {
+  const reply = await rt.call(sup, COUNT);
+  return reply.specs;
+}
+
+/** Stops a child (it stays in the spec list, not running). */
+export async function terminateChild(rt, sup, id) {
+  const reply = await rt.call(sup, [TERMINATE, id]);
+  if (reply !== 'ok') throw failed('terminateChild', reply);
+}
+
+/** Starts a stopped child again; resolves with its new pid. */
+export async function restartChild(rt, sup, id) {
+  const reply = await rt.call(sup, [RESTART, id]);
+  if (!Array.isArray(reply) || reply[0] !== 'ok') throw failed('restartChild', reply);
+  /* Its actor's init runs on the START event. */
+  return reply[1];
+}
+
