@@ -930,6 +930,22 @@ TEST(text_type_matches_what_javascript_calls_a_string) {
   ASSERT_EQ(fx_pattern_match(rt, p, FX_ATOM(NIL), out, 4, &n), -1);
   ASSERT_EQ(fx_pattern_match(rt, p, FX_ATOM(UNDEFINED), out, 4, &n), -1);
   ASSERT_EQ(fx_pattern_match(rt, p, fx_small(1), out, 4, &n), -1);
+  /* Bytes a host sent as bytes, and bytes that are not UTF-8, are not text:
+   * they are `bytes`. */
+  fx_term_t sent_as_bytes, not_utf8, bytes_clause;
+  fx_pattern_t *pb;
+  static const uint8_t etf_bytes[] = {131, 77, 0, 0, 0, 2, 8, 104, 105};
+  ASSERT_OK(fx_etf_decode(rt, etf_bytes, sizeof etf_bytes, h, &sent_as_bytes));
+  ASSERT_OK(fx_make_binary(h, "\xff\xfe", 2, &not_utf8));
+  ASSERT_EQ(fx_pattern_match(rt, p, sent_as_bytes, out, 4, &n), -1);
+  ASSERT_EQ(fx_pattern_match(rt, p, not_utf8, out, 4, &n), -1);
+  ASSERT_OK(fx_pat_type(h, FX_ATOM(BYTES), &bytes_clause));
+  ASSERT_OK(fx_pattern_compile(rt, &bytes_clause, 1, 0, &pb));
+  ASSERT_EQ(fx_pattern_match(rt, pb, sent_as_bytes, out, 4, &n), 0);
+  ASSERT_EQ(fx_pattern_match(rt, pb, not_utf8, out, 4, &n), 0);
+  ASSERT_EQ(fx_pattern_match(rt, pb, bin, out, 4, &n), -1);
+  ASSERT_EQ(fx_pattern_match(rt, pb, ok, out, 4, &n), -1);
+  fx_pattern_free(rt, pb);
   fx_pattern_free(rt, p);
   fx_heap_free(h);
   fx_runtime_free(rt);

@@ -11,8 +11,8 @@ static uint32_t atom_hash(const char *s, size_t len) {
   return h;
 }
 
-int fx__utf8_atom_check(const char *s, size_t len) {
-  const uint8_t *p = (const uint8_t *)s;
+/* Counts the characters of UTF-8 text; FX_EBADUTF8 when it is not UTF-8. */
+static int utf8_chars(const uint8_t *p, size_t len, size_t *count) {
   size_t chars = 0;
   for (size_t i = 0; i < len; chars++) {
     uint8_t c = p[i];
@@ -34,7 +34,20 @@ int fx__utf8_atom_check(const char *s, size_t len) {
       return FX_EBADUTF8;
     i += n;
   }
+  *count = chars;
+  return FX_OK;
+}
+
+int fx__utf8_atom_check(const char *s, size_t len) {
+  size_t chars;
+  int err = utf8_chars((const uint8_t *)s, len, &chars);
+  if (err) return err;
   return chars > FX_MAX_ATOM_CHARS ? FX_ETOOBIG : FX_OK;
+}
+
+int fx__utf8_valid(const uint8_t *p, size_t len) {
+  size_t chars;
+  return utf8_chars(p, len, &chars) == FX_OK;
 }
 
 static int atoms_grow_slots(fx_runtime_t *rt) {

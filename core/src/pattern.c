@@ -32,7 +32,8 @@ enum pat_op {
   OP_IS_FLOAT,
   OP_IS_NUMBER,
   OP_IS_BINARY,
-  OP_IS_TEXT,   /* a binary, or an atom that is not a boolean, nil or undefined */
+  OP_IS_TEXT,   /* what JavaScript reads as a string (is_text) */
+  OP_IS_BYTES,  /* what JavaScript reads as a Uint8Array (is_bytes) */
   OP_IS_ATOM,
   OP_IS_BOOL,
   OP_IS_TUPLE,
@@ -166,6 +167,7 @@ static int type_op(fx_term_t type, uint32_t *op) {
   case FX_ATOM_INDEX_BINARY: *op = OP_IS_BINARY; break;
   case FX_ATOM_INDEX_STRING: *op = OP_IS_BINARY; break;
   case FX_ATOM_INDEX_TEXT: *op = OP_IS_TEXT; break;
+  case FX_ATOM_INDEX_BYTES: *op = OP_IS_BYTES; break;
   case FX_ATOM_INDEX_ATOM: *op = OP_IS_ATOM; break;
   case FX_ATOM_INDEX_BOOLEAN: *op = OP_IS_BOOL; break;
   case FX_ATOM_INDEX_TUPLE: *op = OP_IS_TUPLE; break;
@@ -413,10 +415,16 @@ typedef struct pat_frame {
   uint32_t kind;
 } pat_frame_t;
 
-/* What JavaScript sees as a string: a binary, or an atom other than the
- * four that map to booleans, null and undefined. */
+/* A binary JavaScript reads as a Uint8Array: one a host sent as bytes, or
+ * one that is not UTF-8 text. */
+static int is_bytes(fx_term_t t) {
+  return fx_is_binary(t) && (fx_binary_is_bytes(t) || !fx__utf8_valid(fx_binary_data(t), fx_binary_size(t)));
+}
+
+/* What JavaScript reads as a string: any other binary, or an atom other
+ * than the four that map to booleans, null and undefined. */
 static int is_text(fx_term_t t) {
-  if (fx_is_binary(t)) return 1;
+  if (fx_is_binary(t)) return !is_bytes(t);
   return fx_is_atom(t) && fx_atom_index(t) > FX_ATOM_INDEX_UNDEFINED; /* those four come first */
 }
 
@@ -491,6 +499,7 @@ static int run_clause(const fx_runtime_t *rt, const fx_pattern_t *p, uint32_t pc
     case OP_IS_NUMBER: if (!fx_is_integer(t) && !fx_is_float(t)) return 0; out[n++] = t; break;
     case OP_IS_BINARY: if (!fx_is_binary(t)) return 0; out[n++] = t; break;
     case OP_IS_TEXT: if (!is_text(t)) return 0; out[n++] = t; break;
+    case OP_IS_BYTES: if (!is_bytes(t)) return 0; out[n++] = t; break;
     case OP_IS_ATOM: if (!fx_is_atom(t)) return 0; out[n++] = t; break;
     case OP_IS_BOOL: if (t != FX_ATOM(TRUE) && t != FX_ATOM(FALSE)) return 0; out[n++] = t; break;
     case OP_IS_TUPLE: if (!fx_is_tuple(t)) return 0; out[n++] = t; break;

@@ -658,7 +658,7 @@ describe('pattern mode', () => {
     const types = [
       [String, 'text'], [Number, 'number'], [Int, 'integer'], [Float, 'float'], [Boolean, 'boolean'],
       [BigInt, 'integer'], [Object, 'map'], [Map, 'map'], [Array, 'tuple'], [List, 'list'], [Atom, 'atom'],
-      [Uint8Array, 'binary'], [Pid, 'pid'], [Ref, 'reference']
+      [Uint8Array, 'bytes'], [Pid, 'pid'], [Ref, 'reference']
     ];
     for (const [t, name] of types) {
       assert.deepEqual(pat(t), [131, ...type(name)], name);

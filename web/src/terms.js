@@ -285,7 +285,7 @@ const typeNames = new Map([
   [Array, 'tuple'],
   [List, 'list'],
   [Atom, 'atom'],
-  [Uint8Array, 'binary'],
+  [Uint8Array, 'bytes'],
   [Pid, 'pid'],
   [Ref, 'reference']
 ]);

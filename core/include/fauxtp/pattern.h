@@ -7,9 +7,12 @@
  *   atom '$fx_ignore'              IGNORE (_): matches anything, extracts nothing
  *   {'$fx_type', TypeAtom}         a type matcher that extracts the value;
  *                                  TypeAtom is integer, float, number, binary,
- *                                  string (binary), text (a binary, or an atom
- *                                  other than true/false/nil/undefined: what
- *                                  JavaScript sees as a string), atom, boolean, tuple,
+ *                                  string (binary), text (a UTF-8 binary not
+ *                                  sent as bytes, or an atom other than
+ *                                  true/false/nil/undefined: what JavaScript
+ *                                  reads as a string), bytes (a binary sent as
+ *                                  bytes, or not UTF-8: what JavaScript reads
+ *                                  as a Uint8Array), atom, boolean, tuple,
  *                                  list, map, pid or reference
  *   {'$fx_map', #{K => Pattern}}   matches a map that has at least these keys
  *                                  with values matching their patterns
