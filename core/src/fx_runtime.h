@@ -138,7 +138,7 @@ typedef struct fx_call {
   fx_call_cb cb;
   void *ud;
   fx_timer_t timer;
-  uint64_t monitor; /* monitor key on the target, 0 if none */
+  struct fx_monitor *monitor; /* on the server, NULL once it is gone */
   fx_pid_t target;
 } fx_call_t;
 

@@ -67,15 +67,19 @@ void fx__signals_free(fx_runtime_t *rt);
 /* A ref's key when it is one of this runtime's refs, else 0. */
 uint64_t fx__ref_key(const fx_runtime_t *rt, fx_term_t ref);
 /* A monitor of `kind` by `watcher` (a pid, or a call key) on a live target. */
-int fx__monitor_add(fx_runtime_t *rt, fx_monitor_kind_t kind, uint64_t key, fx_pid_t watcher, fx_proc_t *target);
+/* (Process monitors are also entered in rt->monitors under their key.) */
+int fx__monitor_add(fx_runtime_t *rt, fx_monitor_kind_t kind, uint64_t key, fx_pid_t watcher, fx_proc_t *target, fx_monitor_t **out);
+/* Removes the process monitor with this key, if it is active. */
 void fx__monitor_remove(fx_runtime_t *rt, uint64_t key);
+/* Unlinks and frees a monitor found by pointer (a call's). */
+void fx__monitor_free(fx_runtime_t *rt, fx_monitor_t *m);
 
 /* registry.c */
 void fx__registry_drop(fx_runtime_t *rt, fx_proc_t *p);
 
 /* messaging.c */
-/* Completes a pending call whose server exited. */
-void fx__call_server_down(fx_runtime_t *rt, uint64_t key, fx_term_t reason);
+/* Frees a call's monitor on its exiting server and completes the call. */
+void fx__call_server_down(fx_runtime_t *rt, fx_monitor_t *m, fx_term_t reason);
 void fx__calls_free(fx_runtime_t *rt);
 
 /* host.c */

@@ -61,7 +61,7 @@ static void complete(fx_runtime_t *rt, uint64_t key, int status, fx_term_t value
   if (!fx__map64_remove(&rt->calls, key, &v)) return;
   fx_call_t *c = (fx_call_t *)(uintptr_t)v;
   if (c->timer) fx__timer_cancel(rt, c->timer);
-  if (c->monitor) fx__monitor_remove(rt, key);
+  if (c->monitor) fx__monitor_free(rt, c->monitor);
   fx_call_cb cb = c->cb;
   void *ud = c->ud;
   fx__free_small(rt, c);
@@ -75,17 +75,42 @@ static void call_timeout(fx_runtime_t *rt, void *ud, uint64_t key) {
   complete(rt, key, FX_ETIMEDOUT, FX_ATOM(TIMEOUT));
 }
 
-void fx__call_server_down(fx_runtime_t *rt, uint64_t key, fx_term_t reason) {
-  uint64_t v;
-  if (fx__map64_get(&rt->calls, key, &v)) ((fx_call_t *)(uintptr_t)v)->monitor = 0;
+void fx__call_server_down(fx_runtime_t *rt, fx_monitor_t *m, fx_term_t reason) {
+  uint64_t key = m->key, v;
+  fx__monitor_free(rt, m); /* the server is exiting: its monitor goes now */
+  if (!fx__map64_get(&rt->calls, key, &v)) return;
+  ((fx_call_t *)(uintptr_t)v)->monitor = NULL;
   complete(rt, key, FX_EEXIT, reason);
 }
 
-static int call_request(fx_runtime_t *rt, fx_term_t ref, fx_term_t req, fx_term_t *msg) {
-  fx_term_t from;
-  fx_pid_t caller = rt->current ? rt->current->pid : 0;
-  int err = fx_tuple2(&rt->scratch, fx_pid_term(caller), ref, &from);
-  return err ? err : fx_tuple3(&rt->scratch, FX_ATOM(GEN_CALL), from, req, msg);
+/* {'$gen_call', {Caller, Ref}, Req} built straight into its message block
+ * (no scratch terms, no second copy); *key gets the fresh ref's key. */
+static int call_message(fx_runtime_t *rt, fx_term_t req, uint64_t *key, fx_msg_t **out) {
+  enum { OUTER = 0, FROM = 4, REF = 7, REQ = 12 };
+  size_t req_words = fx_term_words(req);
+  if (req_words == SIZE_MAX) return FX_ETOODEEP;
+  fx_msg_t *m = fx__msg_alloc(rt, REQ + req_words);
+  if (!m) return FX_ENOMEM;
+  uint64_t *w = m->words;
+  uint32_t ids[3];
+  fx__next_ref(rt, ids);
+  w[REF] = fx__header(FX_BOX_REF, 3);
+  w[REF + 1] = rt->node;
+  w[REF + 2] = rt->creation;
+  w[REF + 3] = ids[0] | (uint64_t)ids[1] << 32;
+  w[REF + 4] = ids[2];
+  w[FROM] = fx__header(FX_BOX_TUPLE, 2);
+  w[FROM + 1] = fx_pid_term(rt->current ? rt->current->pid : 0);
+  w[FROM + 2] = fx__box(w + REF);
+  w[OUTER] = fx__header(FX_BOX_TUPLE, 3);
+  w[OUTER + 1] = FX_ATOM(GEN_CALL);
+  w[OUTER + 2] = fx__box(w + FROM);
+  w[OUTER + 3] = fx_term_copy(req, w + REQ);
+  m->term = fx__box(w);
+  m->from = rt->current ? rt->current->pid : 0;
+  *key = fx__ref_key(rt, fx__box(w + REF));
+  *out = m;
+  return FX_OK;
 }
 
 int fx_call(fx_runtime_t *rt, fx_term_t to, fx_term_t req, int64_t timeout_ms, fx_call_cb cb, void *ud, uint64_t *call_id) {
@@ -96,13 +121,11 @@ int fx_call(fx_runtime_t *rt, fx_term_t to, fx_term_t req, int64_t timeout_ms, f
   fx_proc_t *server = fx__proc_get(rt, pid);
   if (!server) return FX_ENOPROC;
   if (server == rt->current) return FX_EINVAL; /* it would wait for itself */
-  fx__heap_mark_t mark = fx__heap_mark(&rt->scratch);
-  fx_term_t ref, msg;
+  if (!fx__is_term(req)) return FX_EINVAL;
+  fx_msg_t *msg = NULL;
   fx_call_t *c = NULL;
   uint64_t key = 0;
-  if ((err = fx_make_ref(rt, &rt->scratch, &ref)) != FX_OK) goto fail;
-  key = fx__ref_key(rt, ref);
-  if ((err = call_request(rt, ref, req, &msg)) != FX_OK) goto fail;
+  if ((err = call_message(rt, req, &key, &msg)) != FX_OK) return err;
   if (!(c = fx__alloc_small(rt))) {
     err = FX_ENOMEM;
     goto fail;
@@ -112,24 +135,22 @@ int fx_call(fx_runtime_t *rt, fx_term_t to, fx_term_t req, int64_t timeout_ms, f
   c->ud = ud;
   c->target = pid;
   if ((err = fx__map64_put(rt, &rt->calls, key, (uint64_t)(uintptr_t)c)) != FX_OK) goto fail;
-  if ((err = fx__monitor_add(rt, FX_MON_CALL, key, 0, server)) != FX_OK) goto fail_mapped;
-  c->monitor = key;
+  if ((err = fx__monitor_add(rt, FX_MON_CALL, key, 0, server, &c->monitor)) != FX_OK) goto fail_mapped;
   if (timeout_ms >= 0) {
     fx__timer_spec_t spec = {.kind = FX_TIMER_CALL, .key = key, .cb = call_timeout};
     if ((err = fx__timer_start(rt, fx_update_time(rt) + timeout_ms, &spec, &c->timer)) != FX_OK) goto fail_mapped;
   }
-  if ((err = fx__send_term(rt, pid, msg)) != FX_OK) goto fail_mapped;
-  fx__heap_release_to(&rt->scratch, mark);
+  fx__mailbox_push(rt, server, msg);
   if (call_id) *call_id = key;
   return FX_OK;
 
 fail_mapped:
   fx__map64_remove(&rt->calls, key, NULL);
-  if (c->monitor) fx__monitor_remove(rt, key);
+  if (c->monitor) fx__monitor_free(rt, c->monitor);
   if (c->timer) fx__timer_cancel(rt, c->timer);
 fail:
   fx__free_small(rt, c);
-  fx__heap_release_to(&rt->scratch, mark);
+  fx__msg_free(rt, msg);
   return err;
 }
 
@@ -157,6 +178,7 @@ void fx__calls_free(fx_runtime_t *rt) {
     if (rt->calls.entries[i].key) {
       fx_call_t *c = (fx_call_t *)(uintptr_t)rt->calls.entries[i].value;
       if (c->cb == fx__host_call_done) fx__host_event_free(rt, c->ud); /* the host's event */
+      if (c->monitor) fx__free_small(rt, c->monitor); /* teardown: no lists to mend */
       fx__free_small(rt, c);
     }
   fx__map64_free(rt, &rt->calls);

@@ -34,14 +34,16 @@ static int ref_from_key(fx_runtime_t *rt, fx_heap_t *h, uint64_t key, fx_term_t 
 
 /* ---- monitors ---- */
 
-int fx__monitor_add(fx_runtime_t *rt, fx_monitor_kind_t kind, uint64_t key, fx_pid_t watcher, fx_proc_t *target) {
+int fx__monitor_add(fx_runtime_t *rt, fx_monitor_kind_t kind, uint64_t key, fx_pid_t watcher, fx_proc_t *target, fx_monitor_t **out) {
   fx_proc_ext_t *text = fx__proc_ext(target);
   fx_proc_t *w = kind == FX_MON_PROCESS ? fx__proc_get(rt, watcher) : NULL;
   fx_proc_ext_t *wext = w ? fx__proc_ext(w) : NULL;
   if (!text || (kind == FX_MON_PROCESS && !wext)) return FX_ENOMEM;
   fx_monitor_t *m = fx__alloc_small(rt);
   if (!m) return FX_ENOMEM;
-  if (fx__map64_put(rt, &rt->monitors, key, (uint64_t)(uintptr_t)m) != FX_OK) {
+  /* Only process monitors are found by key (demonitor); a call's monitor
+   * belongs to the call, which finds it by pointer. */
+  if (kind == FX_MON_PROCESS && fx__map64_put(rt, &rt->monitors, key, (uint64_t)(uintptr_t)m) != FX_OK) {
     fx__free_small(rt, m);
     return FX_ENOMEM;
   }
@@ -59,6 +61,7 @@ int fx__monitor_add(fx_runtime_t *rt, fx_monitor_kind_t kind, uint64_t key, fx_p
     m->wprev = &wext->watching;
     wext->watching = m;
   }
+  if (out) *out = m;
   return FX_OK;
 }
 
@@ -76,13 +79,15 @@ static void unlink_watcher(fx_monitor_t *m) {
   m->wprev = NULL;
 }
 
-void fx__monitor_remove(fx_runtime_t *rt, uint64_t key) {
-  uint64_t v;
-  if (!fx__map64_remove(&rt->monitors, key, &v)) return;
-  fx_monitor_t *m = (fx_monitor_t *)(uintptr_t)v;
+void fx__monitor_free(fx_runtime_t *rt, fx_monitor_t *m) {
   unlink_target(m);
   unlink_watcher(m);
   fx__free_small(rt, m);
+}
+
+void fx__monitor_remove(fx_runtime_t *rt, uint64_t key) {
+  uint64_t v;
+  if (fx__map64_remove(&rt->monitors, key, &v)) fx__monitor_free(rt, (fx_monitor_t *)(uintptr_t)v);
 }
 
 static int send_down(fx_runtime_t *rt, fx_pid_t watcher, uint64_t key, fx_pid_t target, fx_term_t reason) {
@@ -108,7 +113,7 @@ int fx_monitor(fx_runtime_t *rt, fx_pid_t watcher, fx_pid_t target, fx_heap_t *h
   if (err) return err;
   uint64_t key = fx__ref_key(rt, r);
   fx_proc_t *t = fx__proc_get(rt, target);
-  err = t ? fx__monitor_add(rt, FX_MON_PROCESS, key, watcher, t) : send_down(rt, watcher, key, target, FX_ATOM(NOPROC));
+  err = t ? fx__monitor_add(rt, FX_MON_PROCESS, key, watcher, t, NULL) : send_down(rt, watcher, key, target, FX_ATOM(NOPROC));
   if (err) return err;
   *ref = r;
   return FX_OK;
@@ -290,9 +295,12 @@ void fx__signal_exit_links(fx_runtime_t *rt, fx_pid_t pid, fx_proc_ext_t *ext, f
     uint64_t key = m->key;
     fx_monitor_kind_t kind = (fx_monitor_kind_t)m->kind;
     fx_pid_t watcher = m->watcher;
-    fx__monitor_remove(rt, key);
-    if (kind == FX_MON_PROCESS) send_down(rt, watcher, key, pid, reason);
-    else fx__call_server_down(rt, key, reason);
+    if (kind == FX_MON_PROCESS) {
+      fx__monitor_remove(rt, key);
+      send_down(rt, watcher, key, pid, reason);
+    } else {
+      fx__call_server_down(rt, m, reason); /* frees m */
+    }
   }
 }
 
