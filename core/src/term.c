@@ -216,9 +216,16 @@ int fx_make_tuple(fx_heap_t *h, size_t arity, const fx_term_t *elems, fx_term_t 
   return FX_OK;
 }
 
+/* Written directly, not through an array on the stack: this is on every
+ * message's path. */
 int fx_tuple2(fx_heap_t *h, fx_term_t a, fx_term_t b, fx_term_t *out) {
-  fx_term_t e[2] = {a, b};
-  return fx_make_tuple(h, 2, e, out);
+  if (!h || !out || !fx__is_term(a) || !fx__is_term(b)) return FX_EINVAL;
+  uint64_t *p = alloc_box(h, FX_BOX_TUPLE, 2, 2);
+  if (!p) return FX_ENOMEM;
+  p[1] = a;
+  p[2] = b;
+  *out = fx__box(p);
+  return FX_OK;
 }
 
 int fx_tuple3(fx_heap_t *h, fx_term_t a, fx_term_t b, fx_term_t c, fx_term_t *out) {
