@@ -1025,7 +1025,67 @@ TEST(supervisor_start_with_allocations_failing_from_n_on) { FOR_EACH_FAILURE(sta
 TEST(restart_with_one_failed_allocation) { FOR_EACH_FAILURE(restart_failing_at, 1); }
 TEST(restart_with_allocations_failing_from_n_on) { FOR_EACH_FAILURE(restart_failing_at, 0); }
 
-TEST_MAIN(children_start_in_order_and_the_queries_list_them, a_child_that_fails_to_start_fails_the_supervisor_start,
+/* What an observer sees: every live process, its behaviour, name, status,
+ * mailbox, links, monitors and supervisor. */
+TEST(introspection_shows_the_tree) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  logger_t idle = {.timeout = FX_INFINITY};
+  fx_child_spec_t child = {.id = atom(rt, "w"), .behaviour = &logger, .arg = ptr_arg(&idle), .restart = FX_PERMANENT, .shutdown_ms = 100};
+  fx_supervisor_spec_t spec = {FX_ONE_FOR_ONE, 3, 5, &child, 1};
+  fx_pid_t sup, pids[8];
+  ASSERT_OK(fx_supervisor_start(rt, &spec, NULL, &sup));
+  ASSERT_OK(fx_register(rt, atom(rt, "top"), sup));
+  size_t n;
+  ASSERT_OK(fx_processes(rt, pids, 8, &n));
+  ASSERT_EQ(n, 2);
+  ASSERT_EQ(pids[0], sup);
+  fx_pid_t worker = pids[1];
+  fx_process_info_t si, wi;
+  ASSERT_OK(fx_process_info(rt, sup, &si));
+  ASSERT_STREQ(si.behaviour, "supervisor");
+  ASSERT_EQ(si.name, atom(rt, "top"));
+  ASSERT_EQ(si.status, FX_STATUS_WAITING);
+  ASSERT_EQ(si.trap_exit, 1);
+  ASSERT_EQ(si.links, 1);
+  ASSERT_EQ(si.supervisor, 0);
+  ASSERT_OK(fx_process_info(rt, worker, &wi));
+  ASSERT_STREQ(wi.behaviour, "logger");
+  ASSERT_EQ(wi.name, FX_NONE);
+  ASSERT_EQ(wi.supervisor, sup);
+  ASSERT_EQ(wi.links, 1);
+  fx_pid_t linked[2];
+  ASSERT_OK(fx_process_links(rt, worker, linked, 2, &n));
+  ASSERT_EQ(n, 1);
+  ASSERT_EQ(linked[0], sup);
+  /* A monitor and a queued message show up. */
+  fx_heap_t *h;
+  fx_term_t ref;
+  ASSERT_OK(fx_heap_new(rt, &h));
+  ASSERT_OK(fx_monitor(rt, sup, worker, h, &ref));
+  ASSERT_OK(fx_send(rt, fx_pid_term(worker), fx_small(1)));
+  ASSERT_OK(fx_process_info(rt, worker, &wi));
+  ASSERT_EQ(wi.mailbox_length, 1);
+  ASSERT_EQ(wi.status, FX_STATUS_RUNNABLE);
+  ASSERT_EQ(wi.monitored_by, 1);
+  ASSERT_OK(fx_process_info(rt, sup, &si));
+  ASSERT_EQ(si.monitors, 1);
+  /* Restarted, the new worker still names its supervisor. */
+  fx_exit(rt, worker, atom(rt, "boom"));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_OK(fx_processes(rt, pids, 8, &n));
+  ASSERT_EQ(n, 2);
+  ASSERT(pids[1] != worker || fx_pid_gen(pids[1]) != fx_pid_gen(worker));
+  ASSERT_OK(fx_process_info(rt, pids[1], &wi));
+  ASSERT_EQ(wi.supervisor, sup);
+  ASSERT_ERR(fx_process_info(rt, worker, &wi), FX_ENOPROC);
+  ASSERT_OK(fx_processes(rt, NULL, 0, &n)); /* counting only */
+  ASSERT_EQ(n, 2);
+  fx_heap_free(h);
+  fx_runtime_free(rt);
+}
+
+TEST_MAIN(introspection_shows_the_tree, children_start_in_order_and_the_queries_list_them, a_child_that_fails_to_start_fails_the_supervisor_start,
           invalid_specs_are_refused_before_anything_starts,
           one_for_one_restarts_only_the_crashed_child_with_fresh_state,
           one_for_all_stops_the_others_in_reverse_and_restarts_all_in_order,

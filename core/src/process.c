@@ -326,6 +326,62 @@ int fx_mailbox_length(const fx_runtime_t *rt, fx_pid_t pid, size_t *out) {
 
 size_t fx_process_count(const fx_runtime_t *rt) { return rt ? rt->nprocs : 0; }
 
+int fx_processes(const fx_runtime_t *rt, fx_pid_t *pids, size_t cap, size_t *n) {
+  if (!rt || !n || (cap && !pids)) return FX_EINVAL;
+  size_t k = 0;
+  for (uint32_t i = 1; i < rt->nslots; i++) {
+    const fx_proc_t *p = rt->slots[i].proc;
+    if (!p || p->status == FX_PS_EXITING) continue;
+    if (k < cap) pids[k] = p->pid;
+    k++;
+  }
+  *n = k;
+  return FX_OK;
+}
+
+static size_t count_monitors(const fx_monitor_t *m, int watchers) {
+  size_t k = 0;
+  for (; m; m = watchers ? m->tnext : m->wnext) k++;
+  return k;
+}
+
+int fx_process_info(const fx_runtime_t *rt, fx_pid_t pid, fx_process_info_t *out) {
+  if (!rt || !out) return FX_EINVAL;
+  const fx_proc_t *p = fx__proc_get(rt, pid);
+  if (!p) return FX_ENOPROC;
+  static const fx_process_status_t status[] = {
+    [FX_PS_RUNNABLE] = FX_STATUS_RUNNABLE, [FX_PS_WAITING] = FX_STATUS_WAITING,
+    [FX_PS_HELD] = FX_STATUS_HOST, [FX_PS_RUNNING] = FX_STATUS_RUNNING};
+  memset(out, 0, sizeof *out);
+  out->pid = pid;
+  out->behaviour = p->beh->name ? p->beh->name : "";
+  out->name = FX_NONE;
+  out->status = status[p->status];
+  out->mailbox_length = p->mlen;
+  out->trap_exit = (p->flags & FX_PF_TRAP_EXIT) != 0;
+  if (p->ext) {
+    out->name = p->ext->name;
+    for (const fx_link_t *l = p->ext->links; l; l = l->next) out->links++;
+    out->monitors = count_monitors(p->ext->watching, 0);
+    out->monitored_by = count_monitors(p->ext->watchers, 1);
+    out->supervisor = p->ext->supervisor;
+  }
+  return FX_OK;
+}
+
+int fx_process_links(const fx_runtime_t *rt, fx_pid_t pid, fx_pid_t *links, size_t cap, size_t *n) {
+  if (!rt || !n || (cap && !links)) return FX_EINVAL;
+  const fx_proc_t *p = fx__proc_get(rt, pid);
+  if (!p) return FX_ENOPROC;
+  size_t k = 0;
+  for (const fx_link_t *l = p->ext ? p->ext->links : NULL; l; l = l->next) {
+    if (k < cap) links[k] = l->pid;
+    k++;
+  }
+  *n = k;
+  return FX_OK;
+}
+
 /* ---- teardown ---- */
 
 void fx__sched_free_all(fx_runtime_t *rt) {

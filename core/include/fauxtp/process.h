@@ -122,6 +122,35 @@ int fx_call(fx_runtime_t *rt, fx_term_t to, fx_term_t req, int64_t timeout_ms, f
  * calls that already completed are dropped. */
 int fx_reply(fx_runtime_t *rt, fx_term_t from, fx_term_t reply);
 
+/* ---- introspection: what Erlang's observer shows ---- */
+
+typedef enum fx_process_status {
+  FX_STATUS_RUNNABLE = 1, /* waiting for its turn */
+  FX_STATUS_WAITING = 2,  /* in a receive, nothing matched yet */
+  FX_STATUS_HOST = 3,     /* busy in its host (a JavaScript handler) */
+  FX_STATUS_RUNNING = 4   /* inside one of its callbacks now */
+} fx_process_status_t;
+
+typedef struct fx_process_info {
+  fx_pid_t pid;
+  const char *behaviour;  /* the behaviour's name: "gen_server", "supervisor", "host", ... */
+  fx_term_t name;         /* registered name, or FX_NONE */
+  fx_process_status_t status;
+  size_t mailbox_length;
+  size_t links;           /* how many processes it is linked to */
+  size_t monitors;        /* monitors it holds */
+  size_t monitored_by;    /* monitors on it */
+  int trap_exit;
+  fx_pid_t supervisor;    /* the supervisor that started it, or 0 */
+} fx_process_info_t;
+
+/* Writes up to cap live pids, in slot order; *n gets how many there are. */
+int fx_processes(const fx_runtime_t *rt, fx_pid_t *pids, size_t cap, size_t *n);
+/* FX_ENOPROC for a dead or unknown pid. */
+int fx_process_info(const fx_runtime_t *rt, fx_pid_t pid, fx_process_info_t *out);
+/* Writes up to cap pids pid is linked to; *n gets how many there are. */
+int fx_process_links(const fx_runtime_t *rt, fx_pid_t pid, fx_pid_t *links, size_t cap, size_t *n);
+
 /* ---- links, monitors and exit signals (Erlang semantics) ---- */
 
 /* Links a and b. If b is dead, a gets an exit signal with reason noproc
