@@ -116,9 +116,11 @@ fi
 
 # ---- npm packages ---------------------------------------------------------------
 # The npm package's dev dependencies (web/package.json, pinned by
-# web/package-lock.json): typescript (tsc --noEmit over index.d.ts) and
+# web/package-lock.json): typescript (tsc --noEmit over index.d.ts),
 # playwright-core (drives Debian's chromium above; never
-# `npx playwright install`). Installed again only when the lock changed.
+# `npx playwright install`) and vite (tests/js/vite.test.mjs bundles the
+# packed package with it; vite 8 needs Node ^20.19 or >=22.12). Installed
+# again only when the lock changed.
 web_stamp=web/node_modules/.fauxtp-lock
 if [ -f web/package-lock.json ] && cmp -s web/package-lock.json "$web_stamp" 2>/dev/null; then
   log "npm packages: all present"
