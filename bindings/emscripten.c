@@ -475,6 +475,51 @@ EXPORT int fxw_registered_name(fxw_t *w, uint32_t index, uint32_t gen) {
   return name == FX_NONE ? FX_OK : result_term(w, name);
 }
 
+/* ---- introspection ---- */
+
+/* Every live process, as the ETF of a list of pids. */
+EXPORT int fxw_processes(fxw_t *w) {
+  size_t n = 0;
+  int err = fx_processes(w->rt, NULL, 0, &n);
+  fx_pid_t *pids = err ? NULL : malloc((n ? n : 1) * sizeof *pids);
+  if (!err && !pids) err = FX_ENOMEM;
+  if (!err) err = fx_processes(w->rt, pids, n, &n);
+  fx_term_t list = FX_NIL;
+  for (size_t i = n; !err && i-- > 0;) err = fx_make_cons(w->heap, fx_pid_term(pids[i]), list, &list);
+  free(pids);
+  if (!err) err = result_term(w, list);
+  fx_heap_reset(w->heap);
+  return err;
+}
+
+/* What the core knows of a process, as the ETF of
+ * {Behaviour, Status, MailboxLength, Links, Monitors, MonitoredBy,
+ *  TrapExit, Supervisor | undefined}. */
+EXPORT int fxw_process_info(fxw_t *w, uint32_t index, uint32_t gen) {
+  static const char *const statuses[] = {"", "runnable", "waiting", "host", "running"};
+  fx_process_info_t info;
+  fx_pid_t pid = pid_of(index, gen), links[64];
+  size_t nlinks = 0;
+  int err = fx_process_info(w->rt, pid, &info);
+  if (!err) err = fx_process_links(w->rt, pid, links, 64, &nlinks);
+  if (err) return err;
+  fx_term_t el[8], list = FX_NIL;
+  for (size_t i = nlinks < 64 ? nlinks : 64; !err && i-- > 0;) err = fx_make_cons(w->heap, fx_pid_term(links[i]), list, &list);
+  if (!err) err = fx_make_string(w->heap, info.behaviour, &el[0]);
+  if (!err) err = fx_atom_cstr(w->rt, statuses[info.status], &el[1]);
+  el[2] = fx_small((int64_t)info.mailbox_length);
+  el[3] = list;
+  el[4] = fx_small((int64_t)info.monitors);
+  el[5] = fx_small((int64_t)info.monitored_by);
+  el[6] = fx_bool(info.trap_exit);
+  el[7] = info.supervisor ? fx_pid_term(info.supervisor) : FX_ATOM(UNDEFINED);
+  fx_term_t t;
+  if (!err) err = fx_make_tuple(w->heap, 8, el, &t);
+  if (!err) err = result_term(w, t);
+  fx_heap_reset(w->heap);
+  return err;
+}
+
 /* ---- processes: links, monitors, exit signals ---- */
 
 EXPORT int fxw_is_alive(fxw_t *w, uint32_t index, uint32_t gen) { return fx_is_alive(w->rt, pid_of(index, gen)); }

@@ -83,6 +83,14 @@ test('one_for_one restarts only the child that crashed', async () => {
   const b2 = await restarted(s, 'b', before.b);
   const after = await pids(s);
   assert.ok(after.a.equals(before.a));
+  /* The core's introspection: the supervisor is among the processes, its
+   * links reach the new child, and the new child names its supervisor. */
+  assert.ok(rt.processes().some((p) => p.equals(s)));
+  const info = rt.processInfo(s);
+  assert.equal(info.trapExits, true);
+  assert.ok(info.links.some((p) => p.equals(b2)));
+  assert.ok(!info.links.some((p) => p.equals(before.b)));
+  assert.ok(rt.processInfo(b2).supervisor.equals(s));
   assert.ok(after.c.equals(before.c));
   assert.ok(rt.isAlive(b2));
 });

@@ -240,6 +240,19 @@ export class Native {
     return this.m._fxw_mailbox_length(this.w, pid.id, pid.serial);
   }
 
+  /* Every live process the core has, C and JavaScript alike. */
+  processes() {
+    const rc = this.m._fxw_processes(this.w);
+    return rc < 0 ? [] : this.outTerm();
+  }
+
+  /* The core's view of a process, or null when it is not alive. */
+  processInfo(pid) {
+    if (this.m._fxw_process_info(this.w, pid.id, pid.serial) < 0) return null;
+    const [behaviour, status, mailboxLength, links, monitors, monitoredBy, trapExits, supervisor] = this.outTerm();
+    return { behaviour, status, mailboxLength, links, monitors, monitoredBy, trapExits, supervisor: supervisor ?? null };
+  }
+
   processCount() {
     return this.m._fxw_process_count(this.w);
   }

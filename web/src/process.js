@@ -44,7 +44,6 @@ export class Proc {
     this.trapExits = false;
     this.links = new Map(); // pid.key -> Pid, as this process made them
     this.monitors = new Map(); // ref.key -> Ref
-    this.supervisor = null;
     this.started = 0;
     if (actor) actor[PROC] = this;
   }

@@ -165,7 +165,6 @@ export class Runtime {
     this.classes = []; // host kind -> actor class
     this.kinds = new Map(); // actor class -> host kind
     this.patterns = new Map(); // key -> { slot, uses, key, evicted }
-    this.cProcesses = new Map(); // pid.key -> { pid, behaviour } for C processes we started
     this.startLog = null; // { pid, started } of supervised actors, while a supervisor starts
     this.tracers = null;
     this.scheduled = false;
@@ -602,37 +601,31 @@ export class Runtime {
 
   /* ---- introspection ---- */
 
-  /* Every live process this runtime's host knows: its JavaScript processes
-   * and the C processes (supervisors) it started. The core has no way yet
-   * to list the others (see the bindings' report). */
+  /* Every live process in the core: JavaScript actors, C supervisors and
+   * any other C process. */
   processes() {
-    const out = [];
-    for (const p of this.procs.values()) if (!p.dead && this.native.isAlive(p.pid)) out.push(p.pid);
-    for (const [key, c] of this.cProcesses) {
-      if (this.native.isAlive(c.pid)) out.push(c.pid);
-      else this.cProcesses.delete(key);
-    }
-    return out;
+    return this.native.processes();
   }
 
+  /* The core's view (links, supervisor, mailbox, trap_exit), with what only
+   * JavaScript knows about its own actors (class name, status, monitor refs). */
   processInfo(pid) {
     checkPid(pid, 'processInfo');
-    if (!this.native.isAlive(pid)) return null;
+    const core = this.native.processInfo(pid);
+    if (!core) return null;
     const p = this.procs.get(pid.id);
     const js = p !== undefined && p.pid.serial === pid.serial ? p : null;
-    const c = this.cProcesses.get(pid.key);
-    const mailbox = this.native.mailboxLength(pid);
     return {
       pid,
       name: this.native.registeredName(pid),
-      behaviour: js ? js.actor?.constructor?.name ?? 'actor' : c ? c.behaviour : 'c',
-      status: js ? js.status : 'waiting',
+      behaviour: js ? js.actor?.constructor?.name ?? 'actor' : core.behaviour,
+      status: js ? js.status : core.status,
       /* A GenServer holds the matches it is not ready for (standing receive). */
-      mailboxLength: (mailbox < 0 ? 0 : mailbox) + (js && js.queue ? (js.queue.length - js.head) / 3 : 0),
-      links: js ? [...js.links.values()] : [],
+      mailboxLength: core.mailboxLength + (js && js.queue ? (js.queue.length - js.head) / 3 : 0),
+      links: core.links,
       monitors: js ? [...js.monitors.values()] : [],
-      trapExits: js ? js.trapExits : c?.behaviour === 'supervisor',
-      supervisor: js ? js.supervisor : null
+      trapExits: core.trapExits,
+      supervisor: core.supervisor
     };
   }
 

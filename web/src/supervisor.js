@@ -99,14 +99,6 @@ export class Supervisor {
       rt.startLog = null;
     }
     if (typeof pid === 'number') throw new FauxtpError(pid, `${this.name || 'Supervisor'}.start`);
-    rt.cProcesses.set(pid.key, { pid, behaviour: 'supervisor' });
-    /* Its children know their supervisor (a nested supervisor's children
-     * start in the same batch: the core does not say whose they are). */
-    const nested = spec[3].some((child) => Array.isArray(child[1]));
-    for (const child of nested ? [] : starts) {
-      const proc = rt.procs.get(child.pid.id);
-      if (proc && proc.pid.serial === child.pid.serial && proc.supervisor === null) proc.supervisor = pid;
-    }
     rt.schedule();
     await Promise.allSettled(starts.map((child) => child.started));
     return pid;
