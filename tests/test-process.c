@@ -191,6 +191,10 @@ TEST(send_after_and_cancel_timer) {
   fx_run(rt, FX_RUN_IDLE);
   ASSERT_STREQ(s.log, "2 3 4");
   ASSERT_ERR(fx_send_after(rt, -1, fx_pid_term(pid), fx_small(1), &t1), FX_EINVAL);
+  ASSERT_OK(fx_send_after(rt, 5, fx_pid_term(pid), fx_small(5), NULL)); /* no handle wanted */
+  clock.now = 120;
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_STREQ(s.log, "2 3 4 5");
   fx_runtime_free(rt);
 }
 
