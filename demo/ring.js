@@ -1,0 +1,52 @@
+/* The throughput meter: a ring of Actors passing tokens round with
+ * selective receive; every hop is one message copied through the core. */
+import { Actor, Pid, Int, send, exit, isAlive } from 'fauxtp';
+
+export const stats = { hops: 0 };
+
+class RingNode extends Actor {
+  init() {
+    return { next: null };
+  }
+  async run(state) {
+    await this.receive(
+      [['tok', Int], (n) => {
+        stats.hops++;
+        send(state.next, ['tok', n + 1]);
+      }],
+      [['next', Pid], (pid) => {
+        state.next = pid;
+      }]
+    );
+    return state;
+  }
+}
+
+export class Ring {
+  constructor() {
+    this.pids = [];
+    this.keys = new Set();
+    this.starting = false;
+  }
+  get running() {
+    return this.pids.length > 0;
+  }
+  async start(size, tokens) {
+    await this.stop();
+    const pids = [];
+    this.starting = true; // the timeline leaves the ring's spawns out
+    try {
+      for (let i = 0; i < size; i++) pids.push(await RingNode.start());
+    } finally {
+      this.starting = false;
+    }
+    this.pids = pids;
+    this.keys = new Set(pids.map((p) => p.key));
+    for (let i = 0; i < size; i++) await send(pids[i], ['next', pids[(i + 1) % size]]);
+    for (let t = 0; t < tokens; t++) await send(pids[(t * Math.max(1, Math.floor(size / tokens))) % size], ['tok', 0]);
+  }
+  async stop() {
+    for (const p of this.pids) if (isAlive(p)) exit(p, 'kill');
+    this.pids = [];
+  }
+}
