@@ -1085,7 +1085,61 @@ TEST(introspection_shows_the_tree) {
   fx_runtime_free(rt);
 }
 
-TEST_MAIN(introspection_shows_the_tree, children_start_in_order_and_the_queries_list_them, a_child_that_fails_to_start_fails_the_supervisor_start,
+/* The trace hook: spawn, send, receive, exit and restart, in order. */
+typedef struct trace_log {
+  char text[2048];
+} trace_log_t;
+
+static void record_trace(void *ud, const fx_trace_event_t *ev) {
+  static const char *const kinds[] = {"?", "spawn", "send", "receive", "exit", "restart"};
+  trace_log_t *log = ud;
+  size_t n = strlen(log->text);
+  char term[128] = "";
+  if (ev->message != FX_NONE) fx_term_format(ev->rt, ev->message, term, sizeof term);
+  if (ev->reason != FX_NONE) fx_term_format(ev->rt, ev->reason, term, sizeof term);
+  snprintf(log->text + n, sizeof log->text - n, "%s%s %u<-%u %s", n ? "; " : "", kinds[ev->kind],
+           fx_pid_index(ev->pid), fx_pid_index(ev->from), term);
+}
+
+TEST(trace_reports_spawn_send_receive_exit_and_restart) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  trace_log_t log = {""};
+  ASSERT_OK(fx_trace(rt, record_trace, &log));
+  logger_t l = {.limit = 1};
+  fx_pid_t pid = spawn_logger(rt, &l);
+  ASSERT_OK(fx_send(rt, fx_pid_term(pid), fx_small(7)));
+  fx_run(rt, FX_RUN_IDLE);
+  char want[256];
+  snprintf(want, sizeof want, "spawn %u<-0 ; send %u<-0 7; receive %u<-0 7; exit %u<-0 normal", fx_pid_index(pid),
+           fx_pid_index(pid), fx_pid_index(pid), fx_pid_index(pid));
+  ASSERT_STREQ(log.text, want);
+  /* A supervisor's restart is reported with the supervisor as `from`. */
+  logger_t idle = {.timeout = FX_INFINITY};
+  fx_child_spec_t child = {.id = atom(rt, "w"), .behaviour = &logger, .arg = ptr_arg(&idle), .restart = FX_PERMANENT, .shutdown_ms = 100};
+  fx_supervisor_spec_t spec = {FX_ONE_FOR_ONE, 3, 5, &child, 1};
+  fx_pid_t sup, pids[4];
+  size_t n;
+  ASSERT_OK(fx_supervisor_start(rt, &spec, NULL, &sup));
+  ASSERT_OK(fx_processes(rt, pids, 4, &n));
+  log.text[0] = 0;
+  fx_exit(rt, pids[1], atom(rt, "boom"));
+  fx_run(rt, FX_RUN_IDLE);
+  char restart[64];
+  ASSERT_OK(fx_processes(rt, pids, 4, &n));
+  snprintf(restart, sizeof restart, "restart %u<-%u", fx_pid_index(pids[1]), fx_pid_index(sup));
+  ASSERT(strstr(log.text, "exit") != NULL);
+  ASSERT(strstr(log.text, restart) != NULL);
+  /* Removed, it hears nothing more. */
+  ASSERT_OK(fx_trace(rt, NULL, NULL));
+  log.text[0] = 0;
+  ASSERT_OK(fx_send(rt, fx_pid_term(pids[1]), fx_small(1)));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_STREQ(log.text, "");
+  fx_runtime_free(rt);
+}
+
+TEST_MAIN(trace_reports_spawn_send_receive_exit_and_restart, introspection_shows_the_tree, children_start_in_order_and_the_queries_list_them, a_child_that_fails_to_start_fails_the_supervisor_start,
           invalid_specs_are_refused_before_anything_starts,
           one_for_one_restarts_only_the_crashed_child_with_fresh_state,
           one_for_all_stops_the_others_in_reverse_and_restarts_all_in_order,

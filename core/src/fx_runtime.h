@@ -184,6 +184,8 @@ struct fx_runtime {
   fx_map64_t monitors; /* ref key -> fx_monitor_t* */
 
   fx_heap_t scratch; /* fx_proc_heap: marked per callback */
+  fx_trace_fn trace; /* NULL: tracing off */
+  void *trace_ud;
   fx_signal_t *signals, **signals_tail; /* exit signals not yet delivered */
   bool delivering_signals;
 

@@ -29,6 +29,9 @@ static inline fx_term_t fx__reason_term(const fx_msg_t *m) { return m ? m->term 
  * runnable when its mailbox is not empty or the wait is over, else waits. */
 void fx__proc_post_receive(fx_proc_t *p);
 
+/* Reports a trace event; call only when rt->trace is set. */
+void fx__trace(fx_runtime_t *rt, fx_trace_kind_t kind, fx_pid_t pid, fx_pid_t from, fx_term_t message, fx_term_t reason);
+
 /* sched.c */
 /* Runs p, just taken off the run queue, for up to `budget` callbacks. */
 uint32_t fx__run_slice(fx_runtime_t *rt, fx_proc_t *p, uint32_t budget);

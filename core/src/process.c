@@ -207,6 +207,7 @@ int fx__spawn(fx_runtime_t *rt, const fx_behaviour_t *b, size_t state_size, cons
   fx__proc_after_callback(p, rc, FX_ATOM(INIT));
   fx__signals_deliver(rt);
   if (stopped) return rc < 0 ? FX_ECALLBACK : FX_EEXIT;
+  if (rt->trace) fx__trace(rt, FX_TRACE_SPAWN, pid, rt->current ? rt->current->pid : 0, FX_NONE, FX_NONE);
   if (out) *out = pid;
   return FX_OK;
 }
@@ -300,6 +301,7 @@ void fx__proc_exit(fx_proc_t *p, fx_msg_t *reason, fx_exit_kind_t kind) {
     leave(p, &f);
   }
   if (p->beh == &fx__host_behaviour) fx__host_on_exit(p, fx__reason_term(reason), kind);
+  if (rt->trace) fx__trace(rt, FX_TRACE_EXIT, p->pid, 0, FX_NONE, fx__reason_term(reason));
   p->status = FX_PS_EXITING; /* fx__proc_get no longer finds it */
   fx__registry_drop(rt, p);
   fx_pid_t pid = p->pid;
@@ -310,6 +312,20 @@ void fx__proc_exit(fx_proc_t *p, fx_msg_t *reason, fx_exit_kind_t kind) {
   if (reason) fx__msg_free(rt, reason);
   free_proc(rt, p);
   fx__signals_deliver(rt);
+}
+
+/* ---- tracing ---- */
+
+int fx_trace(fx_runtime_t *rt, fx_trace_fn fn, void *ud) {
+  if (!rt) return FX_EINVAL;
+  rt->trace = fn;
+  rt->trace_ud = ud;
+  return FX_OK;
+}
+
+void fx__trace(fx_runtime_t *rt, fx_trace_kind_t kind, fx_pid_t pid, fx_pid_t from, fx_term_t message, fx_term_t reason) {
+  fx_trace_event_t ev = {rt, kind, pid, from, message, reason, rt->now};
+  rt->trace(rt->trace_ud, &ev);
 }
 
 /* ---- queries ---- */

@@ -27,6 +27,7 @@ void fx__runq_remove(fx_runtime_t *rt, fx_proc_t *p) {
 /* ---- mailboxes ---- */
 
 void fx__mailbox_push(fx_runtime_t *rt, fx_proc_t *p, fx_msg_t *m) {
+  if (rt->trace) fx__trace(rt, FX_TRACE_SEND, p->pid, m->from, m->term, FX_NONE);
   m->next = NULL;
   *p->mtail = m;
   p->mtail = &m->next;
@@ -83,7 +84,7 @@ uint32_t fx__run_slice(fx_runtime_t *rt, fx_proc_t *p, uint32_t budget) {
       p->flags &= (uint8_t)~FX_PF_YIELD;
       r.kind = FX_RECV_RESUME;
     } else if ((p->current = mailbox_take(p, &r, extracted)) != NULL) {
-      /* r is filled in */
+      if (rt->trace) fx__trace(rt, FX_TRACE_RECEIVE, pid, p->current->from, r.message, FX_NONE);
     } else if (p->flags & FX_PF_TIMED_OUT) {
       r.kind = FX_RECV_TIMEOUT;
     } else {

@@ -192,6 +192,7 @@ static bool restart_child(fx_proc_t *self, sup_t *s, size_t i, int *rc) {
       return false;
     }
   }
+  if (self->rt->trace) fx__trace(self->rt, FX_TRACE_RESTART, s->children[i].pid, self->pid, FX_NONE, FX_NONE);
   return true;
 }
 

@@ -151,6 +151,35 @@ int fx_process_info(const fx_runtime_t *rt, fx_pid_t pid, fx_process_info_t *out
 /* Writes up to cap pids pid is linked to; *n gets how many there are. */
 int fx_process_links(const fx_runtime_t *rt, fx_pid_t pid, fx_pid_t *links, size_t cap, size_t *n);
 
+/* ---- tracing ---- */
+
+typedef enum fx_trace_kind {
+  FX_TRACE_SPAWN = 1,   /* pid started (from: the process that started it, or 0) */
+  FX_TRACE_SEND = 2,    /* message went from `from` (0: outside any process) to pid */
+  FX_TRACE_RECEIVE = 3, /* pid took message out of its mailbox */
+  FX_TRACE_EXIT = 4,    /* pid ended with reason */
+  FX_TRACE_RESTART = 5  /* supervisor `from` restarted a child as pid */
+} fx_trace_kind_t;
+
+typedef struct fx_trace_event {
+  const fx_runtime_t *rt; /* for reading the terms (atom texts) */
+  fx_trace_kind_t kind;
+  fx_pid_t pid;
+  fx_pid_t from;
+  fx_term_t message; /* SEND, RECEIVE; else FX_NONE */
+  fx_term_t reason;  /* EXIT; else FX_NONE */
+  int64_t time;      /* the runtime's clock, as last read */
+} fx_trace_event_t;
+
+/* Called for each event while installed. The terms are valid during the
+ * call only, and the handler must not call into the runtime (copy what it
+ * needs and act later, as the bindings do). */
+typedef void (*fx_trace_fn)(void *ud, const fx_trace_event_t *ev);
+
+/* Installs fn (NULL removes it). While none is installed, tracing costs
+ * one branch per event site. */
+int fx_trace(fx_runtime_t *rt, fx_trace_fn fn, void *ud);
+
 /* ---- links, monitors and exit signals (Erlang semantics) ---- */
 
 /* Links a and b. If b is dead, a gets an exit signal with reason noproc
