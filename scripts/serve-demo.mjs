@@ -6,7 +6,8 @@
  *
  *   node scripts/serve-demo.mjs          then open http://127.0.0.1:8080/demo/
  *
- * Also importable: `serveDemo({ port })` resolves with the http.Server. */
+ * Also importable: `serveDemo({ port, root })` resolves with the
+ * http.Server (the tests serve their own scratch sites with it). */
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
@@ -28,7 +29,7 @@ const TYPES = {
   '.ts': 'text/plain; charset=utf-8'
 };
 
-function resolvePath(url) {
+function resolvePath(root, url) {
   let path;
   try {
     path = decodeURIComponent(new URL(url, 'http://x').pathname);
@@ -36,18 +37,19 @@ function resolvePath(url) {
     return null;
   }
   if (path.includes('\0')) return null;
-  const file = normalize(join(ROOT, path));
-  if (file !== ROOT.replace(/[/\\]$/, '') && !file.startsWith(ROOT)) return null;
+  const file = normalize(join(root, path));
+  if (file !== root.replace(/[/\\]$/, '') && !file.startsWith(root)) return null;
   return file;
 }
 
-export function serveDemo({ port = Number(process.env.PORT ?? 8080), host = '127.0.0.1', quiet = false } = {}) {
+export function serveDemo({ port = Number(process.env.PORT ?? 8080), host = '127.0.0.1', quiet = false, root = ROOT } = {}) {
+  root = join(root, sep); /* so that startsWith cannot match a sibling folder */
   const server = createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    let file = resolvePath(req.url);
+    let file = resolvePath(root, req.url);
     let st = null;
     try {
       if (file) st = statSync(file);
@@ -78,7 +80,7 @@ export function serveDemo({ port = Number(process.env.PORT ?? 8080), host = '127
     server.once('error', reject);
     server.listen(port, host, () => {
       const url = `http://${host}:${server.address().port}/demo/`;
-      if (!quiet) console.log(`fauxtp demo: ${url}  (serving ${ROOT.replace(/[/\\]$/, '')}${sep}; Ctrl-C stops)`);
+      if (!quiet) console.log(`fauxtp demo: ${url}  (serving ${root}; Ctrl-C stops)`);
       resolve(server);
     });
   });

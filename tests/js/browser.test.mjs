@@ -8,42 +8,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromiumMissing, launchChromium, playwrightMissing, serveFolder } from './chromium.mjs';
 
 const web = fileURLToPath(new URL('../../web/', import.meta.url));
-const CHROMIUM = process.env.FX_CHROMIUM || '/usr/bin/chromium';
 const FLOOD = Number(process.env.FX_BROWSER_FLOOD || 1000000);
-
-function playwright() {
-  try {
-    return createRequire(join(web, 'package.json')).resolve('playwright-core');
-  } catch {
-    return null;
-  }
-}
-const pw = playwright();
-const skip = !existsSync(CHROMIUM) ? `no browser at ${CHROMIUM} (bash scripts/setup.sh installs chromium)` : !pw ? 'playwright-core is not installed (bash scripts/setup.sh)' : false;
-
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
-
-function serve(root) {
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
-    if (!file.startsWith(root) || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    res.end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
+const skip = chromiumMissing || playwrightMissing;
 
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
@@ -115,14 +88,8 @@ test('the packed package runs in chromium, and a 1,000,000-message flood leaves 
     mkdirSync(join(site, 'fauxtp'), { recursive: true });
     execFileSync('tar', ['-xzf', join(dir, packed.filename), '-C', join(site, 'fauxtp'), '--strip-components=1']);
     writeFileSync(join(site, 'index.html'), PAGE);
-    server = await serve(site);
-    const mod = await import(pathToFileURL(pw).href);
-    const chromium = mod.chromium ?? mod.default.chromium;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-    });
+    server = await serveFolder(site);
+    browser = await launchChromium();
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));

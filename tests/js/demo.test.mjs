@@ -1,7 +1,6 @@
 /* The demo page (demo/) in a real browser: Debian's chromium, driven by
- * playwright-core (never a downloaded browser, same launch as
- * browser.test.mjs), served by scripts/serve-demo.mjs on a free port. The
- * page must load with no console errors, draw the supervision tree, restart
+ * playwright-core (chromium.mjs), served by scripts/serve-demo.mjs on a
+ * free port. The page must load with no console errors, draw the supervision tree, restart
  * a crashed worker under a new pid, show the API.md §2 extractions in the
  * pattern playground, report a positive message rate, and bring a tree
  * that a crash storm took down back up. Screenshots go to
@@ -9,46 +8,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { chromiumMissing, launchChromium, playwrightMissing, serveFolder } from './chromium.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const web = join(root, 'web');
-const CHROMIUM = process.env.FX_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = join(root, 'build', 'demo-screenshots');
-
-function playwright() {
-  try {
-    return createRequire(join(web, 'package.json')).resolve('playwright-core');
-  } catch {
-    return null;
-  }
-}
-const pw = playwright();
-const skip = !existsSync(CHROMIUM)
-  ? `no browser at ${CHROMIUM} (bash scripts/setup.sh installs chromium)`
-  : !pw
-    ? 'playwright-core is not installed (bash scripts/setup.sh)'
-    : !existsSync(join(web, 'dist', 'fauxtp.wasm'))
-      ? 'web/dist is not built (cmake --preset emscripten && cmake --build --preset emscripten)'
-      : false;
+const skip =
+  chromiumMissing ||
+  playwrightMissing ||
+  (!existsSync(join(web, 'dist', 'fauxtp.wasm')) &&
+    'web/dist is not built (cmake --preset emscripten && cmake --build --preset emscripten)');
 
 const SEEDS = ['[42]', '["127.0.0.1"]', '[{key: "value"}]', '[1]'];
 
 test('the demo page: tree, crash and restart, one_for_all, playground, throughput, crash storm', { skip, timeout: 60000 }, async () => {
-  const { serveDemo } = await import(pathToFileURL(join(root, 'scripts', 'serve-demo.mjs')).href);
   mkdirSync(SHOTS, { recursive: true });
   let server, browser;
   try {
-    server = await serveDemo({ port: 0, quiet: true });
-    const mod = await import(pathToFileURL(pw).href);
-    const chromium = mod.chromium ?? mod.default.chromium;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-    });
+    server = await serveFolder(root);
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));

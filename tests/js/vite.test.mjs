@@ -9,17 +9,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromiumMissing, launchChromium, playwrightMissing, serveFolder } from './chromium.mjs';
 
 const web = fileURLToPath(new URL('../../web/', import.meta.url));
 const VITE = join(web, 'node_modules', '.bin', 'vite');
-const CHROMIUM = process.env.FX_CHROMIUM || '/usr/bin/chromium';
-const noBrowser = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (bash scripts/setup.sh installs chromium)`;
 
 const INDEX_HTML = `<!doctype html>
 <meta charset="utf-8">
@@ -44,22 +41,6 @@ try {
   out.textContent = 'error: ' + (e && e.stack || e);
 }
 `;
-
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
-
-function serve(root) {
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
-    if (!file.startsWith(root) || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    res.end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'fauxtp-vite-'));
 const app = join(dir, 'app');
@@ -87,24 +68,13 @@ test('vite build, with no config and no plugin, emits fauxtp.wasm as an asset', 
   assert.ok(js.includes(wasm[0]), 'the bundle refers to the emitted .wasm by its hashed name');
 });
 
-test('the vite-built page runs a GenServer call in chromium', { skip: noBrowser, timeout: 60000 }, async () => {
+test('the vite-built page runs a GenServer call in chromium', { skip: chromiumMissing, timeout: 60000 }, async () => {
   assert.ok(existsSync(join(app, 'dist', 'index.html')), 'vite build did not run');
-  let pw;
-  try {
-    pw = createRequire(join(web, 'package.json')).resolve('playwright-core');
-  } catch {
-    assert.fail('playwright-core is not installed (bash scripts/setup.sh)');
-  }
+  assert.ok(!playwrightMissing, playwrightMissing);
   let server, browser;
   try {
-    server = await serve(join(app, 'dist'));
-    const mod = await import(pathToFileURL(pw).href);
-    const chromium = mod.chromium ?? mod.default.chromium;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-    });
+    server = await serveFolder(join(app, 'dist'));
+    browser = await launchChromium();
     const page = await browser.newPage();
     const errors = [];
     const fetched = [];
