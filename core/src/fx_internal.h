@@ -127,7 +127,12 @@ const fx_atom_entry_t *fx__atom_entry(const fx_runtime_t *rt, uint32_t index);
  * refs so Erlang can tell them apart from its own. */
 fx_term_t fx__node(const fx_runtime_t *rt);
 uint32_t fx__creation(const fx_runtime_t *rt);
-/* A fresh, never-repeated reference id (three u32 words). */
-void fx__next_ref(fx_runtime_t *rt, uint32_t ids[3]);
+/* This runtime's refs: each is a 64-bit key from a counter, spread over
+ * three u32 ids as Erlang does (18 bits in the first). A ref box takes
+ * FX__LOCAL_REF_WORDS words. */
+#define FX__LOCAL_REF_WORDS (1 + 2 + 2)
+uint64_t fx__new_ref_key(fx_runtime_t *rt);
+/* Writes the ref with this key at w; returns it. */
+fx_term_t fx__ref_write(const fx_runtime_t *rt, uint64_t *w, uint64_t key);
 
 #endif

@@ -86,29 +86,22 @@ void fx__call_server_down(fx_runtime_t *rt, fx_monitor_t *m, fx_term_t reason) {
 /* {'$gen_call', {Caller, Ref}, Req} built straight into its message block
  * (no scratch terms, no second copy); *key gets the fresh ref's key. */
 static int call_message(fx_runtime_t *rt, fx_term_t req, uint64_t *key, fx_msg_t **out) {
-  enum { OUTER = 0, FROM = 4, REF = 7, REQ = 12 };
+  enum { OUTER = 0, FROM = 4, REF = 7, REQ = REF + FX__LOCAL_REF_WORDS };
   size_t req_words = fx_term_words(req);
   if (req_words == SIZE_MAX) return FX_ETOODEEP;
   fx_msg_t *m = fx__msg_alloc(rt, REQ + req_words);
   if (!m) return FX_ENOMEM;
   uint64_t *w = m->words;
-  uint32_t ids[3];
-  fx__next_ref(rt, ids);
-  w[REF] = fx__header(FX_BOX_REF, 3);
-  w[REF + 1] = rt->node;
-  w[REF + 2] = rt->creation;
-  w[REF + 3] = ids[0] | (uint64_t)ids[1] << 32;
-  w[REF + 4] = ids[2];
+  *key = fx__new_ref_key(rt);
   w[FROM] = fx__header(FX_BOX_TUPLE, 2);
   w[FROM + 1] = fx_pid_term(rt->current ? rt->current->pid : 0);
-  w[FROM + 2] = fx__box(w + REF);
+  w[FROM + 2] = fx__ref_write(rt, w + REF, *key);
   w[OUTER] = fx__header(FX_BOX_TUPLE, 3);
   w[OUTER + 1] = FX_ATOM(GEN_CALL);
   w[OUTER + 2] = fx__box(w + FROM);
   w[OUTER + 3] = fx_term_copy(req, w + REQ);
   m->term = fx__box(w);
   m->from = rt->current ? rt->current->pid : 0;
-  *key = fx__ref_key(rt, fx__box(w + REF));
   *out = m;
   return FX_OK;
 }

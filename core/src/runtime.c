@@ -127,11 +127,16 @@ void fx_runtime_free(fx_runtime_t *rt) {
 fx_term_t fx__node(const fx_runtime_t *rt) { return rt->node; }
 uint32_t fx__creation(const fx_runtime_t *rt) { return rt->creation; }
 
-void fx__next_ref(fx_runtime_t *rt, uint32_t ids[3]) {
-  uint64_t n = ++rt->ref_counter;
-  ids[0] = (uint32_t)(n & 0x3ffff); /* Erlang keeps 18 bits in the first word */
-  ids[1] = (uint32_t)(n >> 18);
-  ids[2] = (uint32_t)(n >> 50);
+uint64_t fx__new_ref_key(fx_runtime_t *rt) { return ++rt->ref_counter; }
+
+fx_term_t fx__ref_write(const fx_runtime_t *rt, uint64_t *w, uint64_t key) {
+  uint32_t ids[3] = {(uint32_t)(key & 0x3ffff), (uint32_t)(key >> 18), (uint32_t)(key >> 50)};
+  w[0] = fx__header(FX_BOX_REF, 3);
+  w[1] = rt->node;
+  w[2] = rt->creation;
+  w[3] = (uint64_t)ids[0] | (uint64_t)ids[1] << 32; /* two ids a word, as fx__ref_id reads them */
+  w[4] = ids[2];
+  return fx__box(w);
 }
 
 int64_t fx_now(const fx_runtime_t *rt) { return rt ? rt->now : 0; }

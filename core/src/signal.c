@@ -19,16 +19,11 @@ uint64_t fx__ref_key(const fx_runtime_t *rt, fx_term_t ref) {
   return (uint64_t)i0 | (uint64_t)i1 << 18 | (uint64_t)i2 << 50;
 }
 
-/* The ref term for a key made by fx__next_ref. */
+/* The ref term for a key. */
 static int ref_from_key(fx_runtime_t *rt, fx_heap_t *h, uint64_t key, fx_term_t *out) {
-  uint64_t *w = fx_heap_alloc(h, 1 + fx__ref_words(3));
+  uint64_t *w = fx_heap_alloc(h, FX__LOCAL_REF_WORDS);
   if (!w) return FX_ENOMEM;
-  w[0] = fx__header(FX_BOX_REF, 3);
-  w[1] = rt->node;
-  w[2] = rt->creation;
-  w[3] = (key & 0x3ffff) | (uint64_t)(uint32_t)(key >> 18) << 32;
-  w[4] = key >> 50;
-  *out = fx__box(w);
+  *out = fx__ref_write(rt, w, key);
   return FX_OK;
 }
 

@@ -262,15 +262,9 @@ int fx_make_cons(fx_heap_t *h, fx_term_t head, fx_term_t tail, fx_term_t *out) {
 
 int fx_make_ref(fx_runtime_t *rt, fx_heap_t *h, fx_term_t *out) {
   if (!rt || !h || !out) return FX_EINVAL;
-  uint64_t *p = alloc_box(h, FX_BOX_REF, 3, fx__ref_words(3));
+  uint64_t *p = fx_heap_alloc(h, FX__LOCAL_REF_WORDS);
   if (!p) return FX_ENOMEM;
-  uint32_t ids[3];
-  fx__next_ref(rt, ids);
-  p[1] = fx__node(rt);
-  p[2] = fx__creation(rt);
-  p[3] = (uint64_t)ids[0] | (uint64_t)ids[1] << 32;
-  p[4] = ids[2];
-  *out = fx__box(p);
+  *out = fx__ref_write(rt, p, fx__new_ref_key(rt));
   return FX_OK;
 }
 
