@@ -17,7 +17,13 @@
  *   kind, status, clause, pid index, pid generation, id low, id high, nterms
  * then nterms terms, each a u32 byte length and that many ETF bytes padded
  * to 4. MATCH events carry the extracted terms only (never the message);
- * EXIT, CALL and START carry their value; TIMEOUT carries nothing. */
+ * EXIT, CALL and START carry their value; TIMEOUT carries nothing.
+ *
+ * The trace buffer (fxw_trace_take), while a trace is on, holds per core
+ * trace event seven u32 words
+ *   kind, pid index, pid generation, from index, from generation,
+ *   time low, time high (the runtime's clock, ms)
+ * then two terms as above, the message and the reason (length 0: none). */
 #include <emscripten.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +58,10 @@ typedef struct fxw {
   int64_t now;
   struct standing *standing; /* by pid index: standing receives (fxw_drain) */
   uint32_t nstanding;
+  uint8_t *tbuf;            /* trace events not yet taken by the host */
+  size_t tlen, tcap;
+  uint32_t tcount;
+  uint32_t tlost;           /* events dropped because tbuf could not grow */
 } fxw_t;
 
 /* ---- helpers ---- */
@@ -81,19 +91,22 @@ static int grow(uint8_t **buf, size_t *cap, size_t need) {
 
 static int reserve(fxw_t *w, size_t need) { return grow(&w->buf, &w->cap, need); }
 
-/* Appends t's ETF at byte `at` of the event buffer, as a u32 length and
- * the bytes padded to 4; returns the next offset through *next. */
-static int put_term(fxw_t *w, size_t at, fx_term_t t, size_t *next) {
+/* Appends t's ETF at byte `at` of *buf, as a u32 length and the bytes
+ * padded to 4 (FX_NONE: length 0); returns the next offset through *next. */
+static int put_term_in(const fx_runtime_t *rt, uint8_t **buf, size_t *cap, size_t at, fx_term_t t, size_t *next) {
   size_t size = 0, len = 0;
-  int err = t == FX_NONE ? FX_OK : fx_etf_encoded_size(w->rt, t, &size);
+  int err = t == FX_NONE ? FX_OK : fx_etf_encoded_size(rt, t, &size);
   if (err) return err;
-  if ((err = grow(&w->ebuf, &w->ecap, at + 4 + size + 3)) != FX_OK) return err;
-  if (size && (err = fx_etf_encode(w->rt, t, w->ebuf + at + 4, size, &len)) != FX_OK) return err;
+  if ((err = grow(buf, cap, at + 4 + size + 3)) != FX_OK) return err;
+  if (size && (err = fx_etf_encode(rt, t, *buf + at + 4, size, &len)) != FX_OK) return err;
   uint32_t l32 = (uint32_t)len;
-  memcpy(w->ebuf + at, &l32, 4);
+  memcpy(*buf + at, &l32, 4);
   *next = at + 4 + ((len + 3) & ~(size_t)3);
   return FX_OK;
 }
+
+/* Appends t to the event buffer. */
+static int put_term(fxw_t *w, size_t at, fx_term_t t, size_t *next) { return put_term_in(w->rt, &w->ebuf, &w->ecap, at, t, next); }
 
 /* Makes t's bare ETF the call's byte result. */
 static int result_term(fxw_t *w, fx_term_t t) {
@@ -166,6 +179,7 @@ EXPORT void fxw_free(fxw_t *w) {
   free(w->buf);
   free(w->ebuf);
   free(w->standing);
+  free(w->tbuf);
   free(w);
 }
 
@@ -518,6 +532,51 @@ EXPORT int fxw_process_info(fxw_t *w, uint32_t index, uint32_t gen) {
   if (!err) err = result_term(w, t);
   fx_heap_reset(w->heap);
   return err;
+}
+
+/* ---- tracing ---- */
+
+/* The core's trace hook: copies the event into the trace buffer (the core
+ * forbids calling back into the runtime from here, and the host reads the
+ * buffer after the run). An event that cannot be copied is counted, not
+ * half-written. */
+static void on_trace(void *ud, const fx_trace_event_t *ev) {
+  fxw_t *w = ud;
+  size_t at = w->tlen;
+  uint64_t time = ev->time < 0 ? 0 : (uint64_t)ev->time;
+  uint32_t head[7] = {(uint32_t)ev->kind, fx_pid_index(ev->pid), fx_pid_gen(ev->pid), fx_pid_index(ev->from), fx_pid_gen(ev->from),
+                      (uint32_t)time, (uint32_t)(time >> 32)};
+  if (grow(&w->tbuf, &w->tcap, at + sizeof head) != FX_OK) {
+    w->tlost++;
+    return;
+  }
+  memcpy(w->tbuf + at, head, sizeof head);
+  at += sizeof head;
+  if (put_term_in(ev->rt, &w->tbuf, &w->tcap, at, ev->message, &at) != FX_OK ||
+      put_term_in(ev->rt, &w->tbuf, &w->tcap, at, ev->reason, &at) != FX_OK) {
+    w->tlost++;
+    return;
+  }
+  w->tlen = at;
+  w->tcount++;
+}
+
+/* Turns the core's trace hook on or off; off drops what was not taken. */
+EXPORT int fxw_trace(fxw_t *w, int on) {
+  if (!on) w->tlen = w->tcount = w->tlost = 0;
+  return fx_trace(w->rt, on ? on_trace : NULL, w);
+}
+
+/* Hands the trace events over (the buffer is reused once the host calls
+ * into the runtime again): returns their number; out[OUT_A] gets how many
+ * were dropped for want of memory since the last take. */
+EXPORT int fxw_trace_take(fxw_t *w) {
+  int n = (int)w->tcount;
+  w->out[OUT_PTR] = (uint32_t)(uintptr_t)w->tbuf;
+  w->out[OUT_LEN] = (uint32_t)w->tlen;
+  w->out[OUT_A] = w->tlost;
+  w->tlen = w->tcount = w->tlost = 0;
+  return n;
 }
 
 /* ---- processes: links, monitors, exit signals ---- */

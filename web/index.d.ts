@@ -234,7 +234,9 @@ export interface ProcessInfo {
   pid: Pid;
   name: string | null;
   behaviour: string;
-  status: 'running' | 'waiting' | 'exited';
+  /** Erlang's words: running (handling a message), runnable (queued to
+   *  run), waiting (for a message), exited. */
+  status: 'running' | 'runnable' | 'waiting' | 'exited';
   mailboxLength: number;
   links: Pid[];
   monitors: Ref[];
@@ -244,12 +246,18 @@ export interface ProcessInfo {
 
 export interface TraceEvent {
   kind: 'spawn' | 'send' | 'receive' | 'exit' | 'restart';
-  from?: Pid | null;
-  to?: Target;
-  pid?: Pid;
-  message?: any;
-  reason?: any;
-  /** performance.now() when it happened. */
+  /** The process the event is about (for a send, the receiver). */
+  pid: Pid;
+  /** A message's sender (null when sent from outside any process: from
+   *  JavaScript code, a timer), a spawn's parent, a restart's supervisor. */
+  from: Pid | null;
+  /** A message's receiver (send, receive); null otherwise. */
+  to: Pid | null;
+  /** The message (send, receive); null otherwise. */
+  message: any;
+  /** The exit reason (exit); null otherwise. */
+  reason: any;
+  /** The runtime's clock when it happened: performance.now() milliseconds. */
   time: number;
 }
 

@@ -241,11 +241,18 @@ static void on_reply(fx_runtime_t *rt, void *ud, int status, fx_term_t value) {
   (*(int *)ud)++;
 }
 
+static void count_event(void *ud, const fx_trace_event_t *ev) {
+  (void)ev;
+  (*(int *)ud)++;
+}
+
 /* From outside any process: fx_call, then the loop runs the server and
- * completes the call. */
-static double bench_call(int n) {
+ * completes the call. traced: with a trace hook (that counts) installed. */
+static double bench_call(int n, int traced) {
   fx_runtime_t *rt;
+  int events = 0;
   check(fx_runtime_new(NULL, &rt), "runtime");
+  if (traced) check(fx_trace(rt, count_event, &events), "trace");
   fx_pid_t srv;
   check(fx_gen_server_start(rt, &counter, FX_NIL, NULL, &srv), "start");
   int done = 0;
@@ -255,7 +262,7 @@ static double bench_call(int n) {
     fx_run(rt, FX_RUN_NOWAIT);
   }
   double t1 = now_ns();
-  if (done != n) exit(3);
+  if (done != n || (traced && events < 2 * n)) exit(3);
   fx_runtime_free(rt);
   return (t1 - t0) / n;
 }
@@ -313,7 +320,8 @@ int main(int argc, char **argv) {
   ROW("spawn + exit", "ns/process", bench_spawn_exit(200000));
   ROW("memory per idle process", "bytes", bench_idle_memory(100000));
   ROW("registry lookup (whereis), 10000 names", "ns/lookup", bench_whereis(10000, 1000000));
-  ROW("GenServer call round trip (C, from outside)", "ns/call", bench_call(only ? 20000 : 200000));
+  ROW("GenServer call round trip (C, from outside)", "ns/call", bench_call(only ? 20000 : 200000, 0));
+  ROW("GenServer call round trip, a trace hook installed", "ns/call", bench_call(only ? 20000 : 200000, 1));
   ROW("supervisor restarts a crashed child", "ns/restart", bench_restart(only ? 2000 : 20000));
   return 0;
 }

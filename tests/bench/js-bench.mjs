@@ -2,6 +2,9 @@
  *   call   `await call()` round trip to a JavaScript GenServer (target <= 500 ns)
  *   cast   cast throughput to a JavaScript GenServer (target >= 2M/s)
  *   spawn  starting JavaScript actors: time and memory per process
+ *   trace  the call round trip never traced / with a trace handler / after
+ *          the handler was removed, rounds interleaved (API.md §7: tracing
+ *          costs nothing while no handler is installed)
  *   size   gzipped fauxtp.wasm + fauxtp.mjs (target <= 60 KB)
  * Each figure is the median of several rounds (and the best round), in wall
  * time, and in CPU time (process.cpuUsage, which also counts the engine's
@@ -98,6 +101,34 @@ async function benchSpawn() {
   return { us: m, core: median(mems.map((x) => x.core)), js: median(mems.map((x) => x.js)) };
 }
 
+/* The three states alternate round by round so that the machine's drift
+ * falls on all of them alike. */
+async function benchTrace() {
+  const rt = await createRuntime();
+  const pid = await rt.start(Counter);
+  const N = quick ? 20000 : 50000;
+  for (let i = 0; i < 30000; i++) await rt.call(pid, i);
+  const time = async () => {
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) await rt.call(pid, i);
+    return ((performance.now() - t0) * 1e6) / N;
+  };
+  const never = [];
+  const traced = [];
+  const removed = [];
+  let events = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    never.push(await time());
+    const untrace = rt.trace(() => events++);
+    traced.push(await time());
+    untrace();
+    removed.push(await time());
+  }
+  rt.close();
+  // Each call is traced as a send and a receive (the reply goes to the host directly).
+  return { never: median(never), traced: median(traced), removed: median(removed), perCall: events / (ROUNDS * N) };
+}
+
 function size() {
   const dist = new URL('../../web/dist/', import.meta.url);
   const wasm = readFileSync(new URL('fauxtp.wasm', dist));
@@ -112,6 +143,8 @@ const cast = await benchCast(rt);
 console.log(`cast throughput   median ${(cast.wall / 1e6).toFixed(2)} M/s (best round ${(cast.best / 1e6).toFixed(2)} M/s), ${(cast.cpu / 1e6).toFixed(2)} M/s per CPU second   (target >= 2 M/s)`);
 const sp = await benchSpawn();
 console.log(`spawn             ${sp.us.toFixed(2)} us/process, core ${sp.core.toFixed(0)} B + JS heap ${sp.js.toFixed(0)} B per process${globalThis.gc ? '' : ' (run with --expose-gc for steadier JS heap figures)'}`);
+const tr = await benchTrace();
+console.log(`trace             call median ${tr.never.toFixed(0)} ns never traced, ${tr.traced.toFixed(0)} ns with a handler (${tr.perCall.toFixed(1)} events per call), ${tr.removed.toFixed(0)} ns after untrace()`);
 const s = size();
 console.log(`size              fauxtp.wasm ${s.wasm} B + fauxtp.mjs ${s.mjs} B, gzipped together ${(s.gz / 1024).toFixed(1)} KB (target <= 60 KB)`);
 rt.close();

@@ -395,6 +395,52 @@ export class Native {
   memory() {
     return this.m._fxw_memory(this.w);
   }
+
+  /* Turns the core's trace hook on or off. */
+  traceOn(on) {
+    this.m._fxw_trace(this.w, on ? 1 : 0);
+  }
+
+  /* The core's trace events since the last take, decoded (layout:
+   * bindings/emscripten.c), and how many the core dropped for want of
+   * memory. Decoded before any handler runs: the buffer is reused as soon
+   * as the runtime is called again. */
+  traceTake() {
+    const n = this.m._fxw_trace_take(this.w);
+    if (n === 0) return null;
+    this.views();
+    const u32 = this.u32;
+    const o = this.outIndex;
+    const lost = u32[o + OUT_A];
+    const batch = new Batch(null, this.encoder, this.u8, n);
+    batch.words = u32;
+    let at = u32[o + OUT_PTR];
+    const events = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const h = at >>> 2;
+      const kind = TRACE_KINDS[u32[h]];
+      const pid = Pid.local(u32[h + 1], u32[h + 2]);
+      const from = u32[h + 3] === 0 && u32[h + 4] === 0 ? null : Pid.local(u32[h + 3], u32[h + 4]);
+      const time = u32[h + 5] + u32[h + 6] * 4294967296;
+      at += 28;
+      const message = batch.term(at);
+      at = batch.skip(at);
+      const reason = batch.term(at);
+      at = batch.skip(at);
+      events[i] = traceEvent(kind, pid, from, message, reason, time);
+    }
+    return { events, lost };
+  }
+}
+
+const TRACE_KINDS = [undefined, 'spawn', 'send', 'receive', 'exit', 'restart'];
+
+/* API.md §7's event: `pid` is the process the event is about; `from` and
+ * `to` are the two ends of a message (a send, a receive), the parent of a
+ * spawn and the supervisor of a restart. */
+function traceEvent(kind, pid, from, message, reason, time) {
+  const to = kind === 'send' || kind === 'receive' ? pid : null;
+  return { kind, pid, from, to, message: message ?? null, reason: reason ?? null, time };
 }
 
 /* The ETF of a call's From as the core writes it for its own processes,

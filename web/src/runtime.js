@@ -236,6 +236,7 @@ export class Runtime {
   loop(native, t0) {
     for (let turn = 1; ; turn++) {
       native.run(BUDGET, turn === 1 ? t0 : 0);
+      if (this.tracers) this.flushTrace();
       /* Dispatching often answers at once (a host process posts its next
        * receive and a queued message matches it): drain again without a
        * run of the loop in between, a bounded number of times so that C
@@ -253,12 +254,14 @@ export class Runtime {
       if (batch !== null) this.dispatch(batch);
       else if (!native.runnable()) break; // idle: timers due meanwhile wake armTimer's timeout
       if (this.closed) return;
+      if (this.tracers) this.flushTrace();
       /* The clock costs a crossing into the engine: read it every few turns. */
       if ((turn & 7) === 0 && this.clock() - this.sliceStart > SLICE_MS) {
         this.yieldSlice();
         return;
       }
     }
+    if (this.tracers) this.flushTrace();
     this.armTimer();
   }
 
@@ -332,7 +335,6 @@ export class Runtime {
           case EV_MATCH: {
             const p = this.procs.get(index);
             if (p !== undefined && p.pid.serial === gen) {
-              if (this.tracers) this.emit({ kind: 'receive', pid: p.pid, message: batch.terms(termsAt, nterms) });
               if (p.rawMatch) p.onMatchRaw(w[h + 2], batch, termsAt);
               else p.onMatch(w[h + 2], batch.terms(termsAt, nterms));
             }
@@ -350,7 +352,6 @@ export class Runtime {
               this.procs.delete(index);
               p.onExit(reason, w[h + 1] === EXIT_SELF);
             }
-            if (this.tracers) this.emit({ kind: 'exit', pid: Pid.local(index, gen), reason });
             break;
           }
           case EV_CALL: {
@@ -396,15 +397,12 @@ export class Runtime {
     const proc = makeProc(pid);
     this.procs.set(pid.id, proc);
     if (link) proc.links.set(link.key, link);
-    if (this.tracers) this.emit({ kind: 'spawn', pid, from: link ?? null });
     return proc;
   }
 
   startSupervised(kind, pid, args) {
     const Class = this.classes[kind];
     if (!Class || !this.native.isAlive(pid)) return;
-    const restart = this.startLog === null;
-    if (this.tracers) this.emit({ kind: restart ? 'restart' : 'spawn', pid });
     const started = Class.startSupervised(this, pid, Array.isArray(args) ? args : []);
     if (this.startLog) this.startLog.push({ pid, started });
   }
@@ -482,7 +480,6 @@ export class Runtime {
       return Promise.reject(e);
     }
     if (rc < 0) return Promise.reject(this.targetError(rc, target, 'send'));
-    if (this.tracers) this.emit({ kind: 'send', to: target, message });
     this.schedule();
     return RESOLVED;
   }
@@ -501,7 +498,6 @@ export class Runtime {
       return Promise.reject(e);
     }
     if (id < 0) return Promise.reject(this.targetError(id, target, 'call'));
-    if (this.tracers) this.emit({ kind: 'send', to: target, message: request });
     this.schedule();
     return new Promise((resolve, reject) => {
       this.calls.set(id, { resolve, reject });
@@ -619,7 +615,7 @@ export class Runtime {
       pid,
       name: this.native.registeredName(pid),
       behaviour: js ? js.actor?.constructor?.name ?? 'actor' : core.behaviour,
-      status: js ? js.status : core.status,
+      status: js ? js.status : core.status === 'host' ? 'waiting' : core.status, // 'host': held by a host that is not this one
       /* A GenServer holds the matches it is not ready for (standing receive). */
       mailboxLength: core.mailboxLength + (js && js.queue ? (js.queue.length - js.head) / 3 : 0),
       links: core.links,
@@ -631,27 +627,43 @@ export class Runtime {
 
   /**
    * Calls handler with each trace event until the returned function is
-   * called. Costs nothing while no handler is installed.
+   * called. The events come from the core (C and JavaScript processes
+   * alike), in its order, after each run of the loop. While no handler is
+   * installed the core's hook is off: a branch per event site.
    */
   trace(handler) {
     if (typeof handler !== 'function') throw new TypeError('trace: expected a function');
-    if (!this.tracers) this.tracers = new Set();
+    if (!this.tracers) {
+      this.tracers = new Set();
+      this.native.traceOn(true);
+    }
     const entry = { handler };
     this.tracers.add(entry);
+    this.schedule();
     return () => {
-      if (!this.tracers) return;
-      this.tracers.delete(entry);
-      if (this.tracers.size === 0) this.tracers = null;
+      if (!this.tracers || !this.tracers.delete(entry)) return;
+      if (this.tracers.size === 0) {
+        this.tracers = null;
+        if (!this.closed) this.native.traceOn(false);
+      }
     };
   }
 
-  emit(event) {
-    event.time = now();
-    for (const t of this.tracers) {
-      try {
-        t.handler(event);
-      } catch (e) {
-        reportError(e);
+  /* Hands the core's trace events to the handlers. A handler may call
+   * into the runtime: the events are decoded before the first runs. */
+  flushTrace() {
+    const taken = this.native.traceTake();
+    if (taken === null) return;
+    const { events, lost } = taken;
+    if (lost > 0) reportError(new Error(`fauxtp: trace dropped ${lost} events (out of memory)`));
+    for (const event of events) {
+      if (!this.tracers) return;
+      for (const t of this.tracers) {
+        try {
+          t.handler(event);
+        } catch (e) {
+          reportError(e);
+        }
       }
     }
   }

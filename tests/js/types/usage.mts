@@ -79,7 +79,12 @@ export async function main(): Promise<void> {
   exit(pid, 'kill');
   const info: ProcessInfo | null = processInfo(pid);
   const all: Pid[] = processes();
-  const untrace = trace((e: TraceEvent) => void e.kind);
+  const untrace = trace((e: TraceEvent) => {
+    const who: Pid = e.pid;
+    const sender: Pid | null = e.from;
+    const at: number = e.time;
+    if (e.kind === 'send' && e.to !== null) void [who, sender, at, e.to.equals(who), e.message];
+  });
   untrace();
   const ref: Ref = makeRef();
   const sup = await Tree.start();
