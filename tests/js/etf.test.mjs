@@ -316,6 +316,20 @@ describe('decoding', () => {
     assert.throws(() => enc.decode(big, 10, t.length - 1), TermError); // the slice's end is the end
     assert.throws(() => enc.decode(big, 90, 20), RangeError);
   });
+
+  test('termToBinary returns arrays of their own, big ones too', () => {
+    const mb = Uint8Array.from({ length: (1 << 20) + 5 }, (_, i) => i & 255);
+    const first = termToBinary(mb);
+    const second = termToBinary(mb);
+    assert.equal(first.length, mb.length + 6);
+    assert.deepEqual(first.subarray(0, 6), Uint8Array.of(131, 109, 0, 16, 0, 5));
+    assert.deepEqual(first.subarray(6), mb);
+    first[100] ^= 1;
+    assert.deepEqual(second.subarray(6), mb, 'a later result shares no memory with an earlier one');
+    const small = termToBinary('x');
+    assert.deepEqual([...small], [131, 109, 0, 0, 0, 1, 120]);
+    assert.deepEqual(binaryToTerm(termToBinary(mb)), mb);
+  });
 });
 
 describe('round trips', () => {

@@ -40,6 +40,8 @@ export const MAX_DEPTH = 512;
 const MAX_COUNT = 2 ** 28;
 /* Largest buffer an Encoder keeps between calls. */
 const KEEP_BUFFER = 1 << 20;
+/* A chunk this big makes the buffer grow by what it needs, not double. */
+const BIG_CHUNK = 1 << 16;
 /* Longest list of bytes Erlang writes as STRING_EXT. */
 const MAX_STRING = 65535;
 
@@ -538,7 +540,20 @@ export class Encoder {
   grow(n) {
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
+    /* A big chunk (a large binary or string) gets what it needs and a
+     * little more, not the next power of two: less to zero and to copy. */
+    if (n >= BIG_CHUNK) size = Math.min(size, this.pos + n + BIG_CHUNK);
     this.resize(size);
+  }
+
+  /* Hands the buffer over as the result when little of it is unused (a
+   * big encoding, which would otherwise be copied out whole). */
+  take(n) {
+    const buf = this.buf;
+    if (n <= KEEP_BUFFER || buf.length - n > n >>> 3) return buf.slice(0, n);
+    this.buf = new Uint8Array(this.initialSize);
+    this.view = new DataView(this.buf.buffer);
+    return buf.subarray(0, n);
   }
 
   resize(size) {
@@ -978,7 +993,8 @@ const shared = new Encoder();
  * @returns {Uint8Array} a new array
  */
 export function termToBinary(value) {
-  return shared.encode(value).slice();
+  if (shared.busy) return new Encoder().encode(value).slice(); // a getter calling termToBinary
+  return shared.take(shared.encodeLength(value));
 }
 
 /* ======================================================================
