@@ -35,13 +35,13 @@ check(Line) ->
 
 edges() ->
     Ints = [0, 1, 255, 256, 65535, 2147483647, 2147483648, 4294967296, (1 bsl 53) - 1, 1 bsl 53,
-            (1 bsl 53) + 1, (1 bsl 64) - 1, 1 bsl 64, (1 bsl 2040) - 1, 1 bsl 2040, 1 bsl 4000],
+            (1 bsl 53) + 1, (1 bsl 64) - 1, 1 bsl 64, (1 bsl 2040) - 1, 1 bsl 2040, 1 bsl 2100, 1 bsl 4000],
     [X || I <- Ints, X <- [I, -I]] ++ [-2147483648, -2147483649, -128, -1]
     ++ [0.0, -0.0, 1.0, -1.0, 0.5, 1.0e300, 5.0e-324, 1.7976931348623157e308, 9007199254740993.0, 1.0e21]
     ++ [ok, '', nil, undefined, true, false, 'hello world', list_to_atom(lists:duplicate(255, $a)),
         list_to_atom(lists:duplicate(255, 16#e9)), list_to_atom(lists:duplicate(255, 16#1F600)),
         list_to_atom([16#ff]), '$fx_any']
-    ++ [<<>>, <<"ok">>, <<255>>, <<16#ef, 16#bb, 16#bf, "bom">>, <<0:8000>>,
+    ++ [<<>>, <<"ok">>, <<255>>, <<16#ef, 16#bb, 16#bf, "bom">>, <<0:8000>>, binary:copy(<<"fauxtp", 200>>, 20000),
         unicode:characters_to_binary([16#1F600, 16#e9, 16#4e2d])]
     ++ [{}, {{}}, list_to_tuple(lists:seq(1, 255)), list_to_tuple(lists:seq(1, 256))]
     ++ [[], [[]], "abc", [256], [1 | 2], [a, b | c], lists:duplicate(65535, 1), lists:duplicate(65536, 1),
@@ -49,9 +49,17 @@ edges() ->
     ++ [#{}, #{a => 1}, #{<<"a">> => 1, a => 2}, #{1 => a, 1.0 => b}, #{-0.0 => a},
         maps:from_list([{I, I} || I <- lists:seq(1, 32)]), maps:from_list([{I, I} || I <- lists:seq(1, 33)]),
         maps:from_list([{integer_to_binary(I), I} || I <- lists:seq(1, 100)]),
-        #{[] => 1, "a" => 2, {} => 3, #{} => 4, <<>> => 5, self() => 6}]
+        #{[] => 1, "a" => 2, {} => 3, #{} => 4, <<>> => 5, self() => 6},
+        maps:from_list(lists:zip(mixed_keys(32), lists:seq(1, 32)))]
     ++ [self(), list_to_pid("<0.0.0>"), ext_pid(<<"a@b">>, 1, 2, 3), ext_pid(<<"x@y">>, 16#ffffffff, 16#ffffffff, 16#ffffffff),
         make_ref(), ext_ref(<<"a@b">>, 1, [1]), ext_ref(<<"a@b">>, 7, [1, 2, 3, 4, 5])].
+
+%% 32 distinct keys of every kind, so that a 32-key map is written in term order.
+mixed_keys(N) ->
+    Kinds = [fun(I) -> I end, fun(I) -> I + 0.5 end, fun(I) -> list_to_atom("k" ++ integer_to_list(I)) end,
+             fun(I) -> integer_to_binary(I) end, fun(I) -> {I} end, fun(I) -> [I] end, fun(I) -> #{I => I} end,
+             fun(I) -> -(1 bsl (64 + I)) end],
+    [(lists:nth(1 + I rem length(Kinds), Kinds))(I) || I <- lists:seq(1, N)].
 
 ext_pid(Node, Id, Ser, Cre) ->
     binary_to_term(<<131, 88, 119, (byte_size(Node)), Node/binary, Id:32, Ser:32, Cre:32>>).
