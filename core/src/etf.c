@@ -865,7 +865,7 @@ int fx_etf_decode(fx_runtime_t *rt, const uint8_t *buf, size_t len, fx_heap_t *h
   if (err) return err;
   fx__heap_mark_t mark = fx__heap_mark(h);
   uint64_t *words = NULL;
-  if (n && !(words = fx_heap_alloc(h, n))) return FX_ENOMEM;
+  if (n && !(words = fx__heap_alloc(h, n))) return FX_ENOMEM;
   err = fx_etf_decode_into(rt, buf, len, words, n, out);
   if (err) fx__heap_release_to(h, mark); /* duplicate map keys, or no memory for an atom */
   return err;

@@ -70,13 +70,34 @@ struct fx_heap {
 void fx__heap_init(fx_runtime_t *rt, fx_heap_t *h);
 void fx__heap_release(fx_heap_t *h);
 
+/* fx_heap_alloc, with the common case (the words fit the current chunk)
+ * inline: building a message's term costs a few instructions, not a call. */
+uint64_t *fx__heap_alloc_chunk(fx_heap_t *h, size_t words);
+static inline uint64_t *fx__heap_alloc(fx_heap_t *h, size_t words) {
+  fx_heap_chunk_t *c = h ? h->chunk : NULL;
+  if (c && words && c->cap - c->used >= words) {
+    uint64_t *p = c->words + c->used;
+    c->used += words;
+    return p;
+  }
+  return h ? fx__heap_alloc_chunk(h, words) : NULL;
+}
+
 typedef struct fx__heap_mark {
   fx_heap_chunk_t *chunk;
   size_t used;
 } fx__heap_mark_t;
-fx__heap_mark_t fx__heap_mark(const fx_heap_t *h);
-/* Frees everything allocated in h since the mark was taken. */
-void fx__heap_release_to(fx_heap_t *h, fx__heap_mark_t m);
+static inline fx__heap_mark_t fx__heap_mark(const fx_heap_t *h) {
+  fx__heap_mark_t m = {h->chunk, h->chunk ? h->chunk->used : 0};
+  return m;
+}
+/* Frees everything allocated in h since the mark was taken; inline when
+ * that stayed within the marked chunk (every callback's common case). */
+void fx__heap_release_chunks(fx_heap_t *h, fx__heap_mark_t m);
+static inline void fx__heap_release_to(fx_heap_t *h, fx__heap_mark_t m) {
+  if (h->chunk != m.chunk) fx__heap_release_chunks(h, m);
+  else if (m.chunk) m.chunk->used = m.used;
+}
 
 static inline fx_term_t fx__box(const uint64_t *p) { return (fx_term_t)(uintptr_t)p; }
 static inline uint64_t fx__header(fx_box_kind_t k, uint64_t size) { return (size << 8) | (uint64_t)k; }
@@ -111,9 +132,8 @@ typedef struct fx_msg {
   uint64_t words[];
 } fx_msg_t;
 
-/* Allocates a message of `nwords` payload words (may recycle). */
-fx_msg_t *fx__msg_alloc(fx_runtime_t *rt, size_t nwords);
-void fx__msg_free(fx_runtime_t *rt, fx_msg_t *m);
+/* fx__msg_alloc and fx__msg_free, inline over the runtime's pool of small
+ * messages, are in fx_runtime.h. */
 /* A message holding a copy of t. */
 int fx__msg_from_term(fx_runtime_t *rt, fx_term_t t, fx_msg_t **out);
 /* Frees the recycled messages (fx_runtime_free). */

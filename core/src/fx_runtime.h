@@ -200,6 +200,33 @@ struct fx_runtime {
 #define FX_MSG_POOL_WORDS 16
 #define FX_MSG_POOL_MAX 1024
 
+/* Allocates a message of `nwords` payload words. A small one always gets
+ * exactly FX_MSG_POOL_WORDS, so that alloc_words == FX_MSG_POOL_WORDS marks
+ * it as poolable on free; the pool's pop and push are inline (one of each
+ * per message sent), the rest is in message.c. */
+fx_msg_t *fx__msg_alloc_new(fx_runtime_t *rt, size_t nwords);
+void fx__msg_release(fx_runtime_t *rt, fx_msg_t *m);
+static inline fx_msg_t *fx__msg_alloc(fx_runtime_t *rt, size_t nwords) {
+  fx_msg_t *m = rt->msg_pool;
+  if (nwords > FX_MSG_POOL_WORDS || !m) return fx__msg_alloc_new(rt, nwords);
+  rt->msg_pool = m->next;
+  rt->msg_pool_len--;
+  m->next = NULL;
+  m->term = FX_NONE;
+  m->from = 0;
+  m->nwords = (uint32_t)nwords;
+  return m;
+}
+static inline void fx__msg_free(fx_runtime_t *rt, fx_msg_t *m) {
+  if (m && m->alloc_words == FX_MSG_POOL_WORDS && rt->msg_pool_len < FX_MSG_POOL_MAX) {
+    m->next = rt->msg_pool;
+    rt->msg_pool = m;
+    rt->msg_pool_len++;
+  } else if (m) {
+    fx__msg_release(rt, m);
+  }
+}
+
 /* The live process with this pid, or NULL (dead, stale or never existed). */
 fx_proc_t *fx__proc_get(const fx_runtime_t *rt, fx_pid_t pid);
 

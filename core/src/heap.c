@@ -42,8 +42,10 @@ void fx_heap_reset(fx_heap_t *h) {
   h->chunk->used = 0;
 }
 
-uint64_t *fx_heap_alloc(fx_heap_t *h, size_t words) {
-  if (!h) return NULL;
+uint64_t *fx_heap_alloc(fx_heap_t *h, size_t words) { return fx__heap_alloc(h, words); }
+
+/* The slow path of fx__heap_alloc: a zero-word request, or a new chunk. */
+uint64_t *fx__heap_alloc_chunk(fx_heap_t *h, size_t words) {
   if (words == 0) words = 1;
   fx_heap_chunk_t *c = h->chunk;
   if (c && c->cap - c->used >= words) {
@@ -63,13 +65,9 @@ uint64_t *fx_heap_alloc(fx_heap_t *h, size_t words) {
 }
 
 /* Marks let nested callbacks share one scratch heap: each callback frees
- * what it built, and only that, when it returns. */
-fx__heap_mark_t fx__heap_mark(const fx_heap_t *h) {
-  fx__heap_mark_t m = {h->chunk, h->chunk ? h->chunk->used : 0};
-  return m;
-}
-
-void fx__heap_release_to(fx_heap_t *h, fx__heap_mark_t m) {
+ * what it built, and only that, when it returns (fx__heap_release_to; this
+ * is its slow path, when chunks were added since the mark). */
+void fx__heap_release_chunks(fx_heap_t *h, fx__heap_mark_t m) {
   /* Released to empty: keep the first chunk for next time, so a callback
    * that builds a term does not cost a malloc and a free. */
   if (!m.chunk) {

@@ -8,21 +8,13 @@
 
 static size_t msg_bytes(size_t words) { return sizeof(fx_msg_t) + words * sizeof(uint64_t); }
 
-fx_msg_t *fx__msg_alloc(fx_runtime_t *rt, size_t nwords) {
+/* fx__msg_alloc's slow path: the pool is empty, or the message is big. */
+fx_msg_t *fx__msg_alloc_new(fx_runtime_t *rt, size_t nwords) {
   /* nwords must fit the header's uint32 and the byte size a size_t. */
   if (!rt || nwords > UINT32_MAX || nwords > (SIZE_MAX - sizeof(fx_msg_t)) / sizeof(uint64_t)) return NULL;
-  fx_msg_t *m;
-  /* A small message always gets exactly FX_MSG_POOL_WORDS, so that
-   * alloc_words == FX_MSG_POOL_WORDS marks it as poolable on free. */
   size_t cap = nwords <= FX_MSG_POOL_WORDS ? FX_MSG_POOL_WORDS : nwords;
-  if (cap == FX_MSG_POOL_WORDS && rt->msg_pool) {
-    m = rt->msg_pool;
-    rt->msg_pool = m->next;
-    rt->msg_pool_len--;
-  } else {
-    m = fx__alloc(rt, msg_bytes(cap));
-    if (!m) return NULL;
-  }
+  fx_msg_t *m = fx__alloc(rt, msg_bytes(cap));
+  if (!m) return NULL;
   m->next = NULL;
   m->term = FX_NONE;
   m->from = 0;
@@ -31,16 +23,8 @@ fx_msg_t *fx__msg_alloc(fx_runtime_t *rt, size_t nwords) {
   return m;
 }
 
-void fx__msg_free(fx_runtime_t *rt, fx_msg_t *m) {
-  if (!m) return;
-  if (m->alloc_words == FX_MSG_POOL_WORDS && rt->msg_pool_len < FX_MSG_POOL_MAX) {
-    m->next = rt->msg_pool;
-    rt->msg_pool = m;
-    rt->msg_pool_len++;
-    return;
-  }
-  fx__free(rt, m, msg_bytes(m->alloc_words));
-}
+/* fx__msg_free's slow path: a big message, or the pool is full. */
+void fx__msg_release(fx_runtime_t *rt, fx_msg_t *m) { fx__free(rt, m, msg_bytes(m->alloc_words)); }
 
 void fx__msg_pool_free(fx_runtime_t *rt) {
   while (rt->msg_pool) {
@@ -68,6 +52,13 @@ static int copy_flat_tuple(fx_runtime_t *rt, fx_term_t t, fx_msg_t **out) {
 
 int fx__msg_from_term(fx_runtime_t *rt, fx_term_t t, fx_msg_t **out) {
   if (!rt || !out || !fx__is_term(t)) return FX_EINVAL;
+  if (!fx_is_boxed(t) && !fx_is_cons(t)) { /* an immediate: nothing to copy */
+    fx_msg_t *m = fx__msg_alloc(rt, 0);
+    if (!m) return FX_ENOMEM;
+    m->term = t;
+    *out = m;
+    return FX_OK;
+  }
   if (fx_is_tuple(t) && fx_tuple_arity(t) <= FX_MSG_POOL_WORDS - 1) {
     int done = copy_flat_tuple(rt, t, out);
     if (done) return done > 0 ? FX_OK : FX_ENOMEM;

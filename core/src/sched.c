@@ -124,6 +124,7 @@ static uint32_t run_pass(fx_runtime_t *rt, uint32_t budget) {
   return used;
 }
 
+
 static int work_remains(const fx_runtime_t *rt) { return rt->runq_head != NULL || rt->heap_len > 0; }
 
 int fx_runnable(const fx_runtime_t *rt) { return rt && rt->runq_head != NULL; }
@@ -152,6 +153,21 @@ static void sleep_until_deadline(fx_runtime_t *rt) {
   if (due >= 0 && rt->sleep && !rt->runq_head) rt->sleep(rt->sleep_ud, due);
 }
 
+/* Passes until nothing is runnable and no timer is due (FX_RUN_IDLE). While
+ * no timer exists, a pass has nothing to check before the next one, so the
+ * processes woken meanwhile run in the same loop: one pass a message
+ * between two processes would cost more than the message. */
+static void run_until_idle(fx_runtime_t *rt) {
+  do {
+    run_pass(rt, UINT32_MAX);
+    while (rt->heap_len == 0 && rt->runq_head) {
+      fx_proc_t *p = rt->runq_head;
+      fx__runq_remove(rt, p);
+      fx__run_slice(rt, p, rt->reductions);
+    }
+  } while (rt->runq_head || due_now(rt));
+}
+
 int fx_run(fx_runtime_t *rt, fx_run_mode_t mode) {
   if (!rt || rt->current) return rt ? FX_ESTATE : FX_EINVAL;
   switch (mode) {
@@ -163,13 +179,11 @@ int fx_run(fx_runtime_t *rt, fx_run_mode_t mode) {
     run_pass(rt, UINT32_MAX);
     break;
   case FX_RUN_IDLE:
-    do run_pass(rt, UINT32_MAX);
-    while (rt->runq_head || due_now(rt));
+    run_until_idle(rt);
     break;
   case FX_RUN_DEFAULT:
     for (;;) {
-      do run_pass(rt, UINT32_MAX);
-      while (rt->runq_head || due_now(rt));
+      run_until_idle(rt);
       if (!rt->sleep || rt->heap_len == 0) break;
       sleep_until_deadline(rt);
     }

@@ -21,7 +21,7 @@ uint64_t fx__ref_key(const fx_runtime_t *rt, fx_term_t ref) {
 
 /* The ref term for a key. */
 static int ref_from_key(fx_runtime_t *rt, fx_heap_t *h, uint64_t key, fx_term_t *out) {
-  uint64_t *w = fx_heap_alloc(h, FX__LOCAL_REF_WORDS);
+  uint64_t *w = fx__heap_alloc(h, FX__LOCAL_REF_WORDS);
   if (!w) return FX_ENOMEM;
   *out = fx__ref_write(rt, w, key);
   return FX_OK;

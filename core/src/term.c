@@ -46,7 +46,7 @@ static int count_ok(size_t n) { return n <= SIZE_MAX / 32 && (uint64_t)n < (UINT
 static int bytes_ok(size_t len) { return len <= SIZE_MAX - 16 && (uint64_t)len < (UINT64_C(1) << 56); }
 
 static uint64_t *alloc_box(fx_heap_t *h, fx_box_kind_t kind, uint64_t size, size_t payload) {
-  uint64_t *p = fx_heap_alloc(h, 1 + payload);
+  uint64_t *p = fx__heap_alloc(h, 1 + payload);
   if (p) p[0] = fx__header(kind, size);
   return p;
 }
@@ -246,7 +246,7 @@ int fx_make_list(fx_heap_t *h, size_t n, const fx_term_t *elems, fx_term_t tail,
     return FX_OK;
   }
   /* One allocation for all the cells, each pointing at the next. */
-  uint64_t *cells = fx_heap_alloc(h, 2 * n);
+  uint64_t *cells = fx__heap_alloc(h, 2 * n);
   if (!cells) return FX_ENOMEM;
   for (size_t i = 0; i < n; i++) {
     cells[2 * i] = elems[i];
@@ -262,7 +262,7 @@ int fx_make_cons(fx_heap_t *h, fx_term_t head, fx_term_t tail, fx_term_t *out) {
 
 int fx_make_ref(fx_runtime_t *rt, fx_heap_t *h, fx_term_t *out) {
   if (!rt || !h || !out) return FX_EINVAL;
-  uint64_t *p = fx_heap_alloc(h, FX__LOCAL_REF_WORDS);
+  uint64_t *p = fx__heap_alloc(h, FX__LOCAL_REF_WORDS);
   if (!p) return FX_ENOMEM;
   *out = fx__ref_write(rt, p, fx__new_ref_key(rt));
   return FX_OK;
@@ -316,7 +316,7 @@ int fx_make_map(fx_heap_t *h, size_t n, const fx_term_t *keys, const fx_term_t *
    * right after (the box, allocated before that mark, stays). */
   uint64_t small[2 * 16], *scratch = small;
   fx__heap_mark_t after = fx__heap_mark(h);
-  if (n > 16 && !(scratch = fx_heap_alloc(h, 2 * n))) {
+  if (n > 16 && !(scratch = fx__heap_alloc(h, 2 * n))) {
     fx__heap_release_to(h, before);
     return FX_ENOMEM;
   }
@@ -698,7 +698,7 @@ int fx_heap_copy(fx_heap_t *h, fx_term_t t, fx_term_t *out) {
   }
   size_t words = fx_term_words(t);
   if (words == SIZE_MAX) return FX_ETOODEEP;
-  uint64_t *p = fx_heap_alloc(h, words);
+  uint64_t *p = fx__heap_alloc(h, words);
   if (!p) return FX_ENOMEM;
   *out = fx_term_copy(t, p);
   return FX_OK;
