@@ -53,6 +53,16 @@ int fx__utf8_atom_check(const char *s, size_t len);
 /* 1 when the bytes are well-formed UTF-8. */
 int fx__utf8_valid(const uint8_t *p, size_t len);
 
+/* Keeps a function out of its callers: a leaf helper with big locals out
+ * of a recursive walker's frame (its scratch would be paid at every level
+ * of nesting; wasm stacks are small), or a slow path out of a hot one
+ * (whose prologue would otherwise save the registers the slow path uses). */
+#if defined(__GNUC__) || defined(__clang__)
+#define FX__NOINLINE __attribute__((noinline))
+#else
+#define FX__NOINLINE
+#endif
+
 /* ---- heaps ---- */
 
 typedef struct fx_heap_chunk {

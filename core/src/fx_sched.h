@@ -16,10 +16,12 @@ void fx__sched_free_all(fx_runtime_t *rt);
  * returns. */
 void fx__proc_exit(fx_proc_t *p, fx_msg_t *reason, fx_exit_kind_t kind);
 /* Applies what a callback asked for (receive, yield, hold, stop) or its
- * failure `rc`, for the callback named by the atom `which`. */
-void fx__proc_after_callback(fx_proc_t *p, int rc, fx_term_t which);
-/* Calls beh->handle for p with r; p must be runnable and popped. */
-void fx__proc_handle(fx_proc_t *p, const fx_received_t *r);
+ * failure `rc`, for the callback named by the atom `which`. Returns 1 when
+ * p lives on, 0 when it exited (p may be freed). */
+int fx__proc_after_callback(fx_proc_t *p, int rc, fx_term_t which);
+/* Calls beh->handle for p with r; p must be runnable and popped. Returns
+ * as fx__proc_after_callback does. */
+int fx__proc_handle(fx_proc_t *p, const fx_received_t *r);
 /* A message block holding a copy of a reason, or NULL when out of memory
  * (callers then use the atom nomem). */
 fx_msg_t *fx__reason_msg(fx_runtime_t *rt, fx_term_t reason);

@@ -40,14 +40,27 @@ void fx__msg_pool_free(fx_runtime_t *rt) {
 static int copy_flat_tuple(fx_runtime_t *rt, fx_term_t t, fx_msg_t **out) {
   size_t arity = fx_tuple_arity(t);
   const uint64_t *src = fx_box_ptr(t);
-  for (size_t i = 1; i <= arity; i++)
-    if (fx_is_boxed(src[i]) || fx_is_cons(src[i]) || src[i] == FX_NONE) return 0;
+  for (size_t i = 1; i <= arity; i++) {
+    unsigned tag = fx_tag(src[i]); /* FX_NONE has the boxed tag too */
+    if (tag == FX_TAG_BOXED || tag == FX_TAG_LIST) return 0;
+  }
   fx_msg_t *m = fx__msg_alloc(rt, arity + 1);
   if (!m) return -1;
   for (size_t i = 0; i <= arity; i++) m->words[i] = src[i]; /* tiny: no memcpy call */
   m->term = fx__box(m->words);
   *out = m;
   return 1;
+}
+
+/* Any other term: measured, then copied by the general walk. */
+static FX__NOINLINE int copy_any(fx_runtime_t *rt, fx_term_t t, fx_msg_t **out) {
+  size_t words = fx_term_words(t);
+  if (words == SIZE_MAX) return FX_ETOODEEP;
+  fx_msg_t *m = fx__msg_alloc(rt, words);
+  if (!m) return FX_ENOMEM;
+  m->term = fx_term_copy(t, m->words);
+  *out = m;
+  return FX_OK;
 }
 
 int fx__msg_from_term(fx_runtime_t *rt, fx_term_t t, fx_msg_t **out) {
@@ -63,11 +76,5 @@ int fx__msg_from_term(fx_runtime_t *rt, fx_term_t t, fx_msg_t **out) {
     int done = copy_flat_tuple(rt, t, out);
     if (done) return done > 0 ? FX_OK : FX_ENOMEM;
   }
-  size_t words = fx_term_words(t);
-  if (words == SIZE_MAX) return FX_ETOODEEP;
-  fx_msg_t *m = fx__msg_alloc(rt, words);
-  if (!m) return FX_ENOMEM;
-  m->term = fx_term_copy(t, m->words);
-  *out = m;
-  return FX_OK;
+  return copy_any(rt, t, out);
 }

@@ -55,7 +55,8 @@ typedef struct pat_clause {
   uint64_t header;   /* nonzero: the subject is a tuple with this header word */
   fx_term_t word;    /* nonzero: with header, the tuple's first element;
                         without, the subject itself (an immediate) */
-  uint32_t flat;     /* a tuple of only IMM, ANY and IGNORE: the fast path */
+  uint32_t flat;     /* a tuple of only IMM, ANY and IGNORE: the fast path
+                        (2: whose first element is the guard's word) */
 } pat_clause_t;
 
 struct fx_pattern {
@@ -336,7 +337,8 @@ static int compile_clauses(pat_builder_t *b, const fx_term_t *clauses, size_t n,
     if (err) return err;
     if (p) {
       p->clauses[i] = make_clause(b->code, start, b->nextract);
-      p->clauses[i].flat = is_flat_tuple(b->code, start, b->ncode);
+      /* 2: flat, and its guard already checked the first element. */
+      if (is_flat_tuple(b->code, start, b->ncode)) p->clauses[i].flat = p->clauses[i].word ? 2 : 1;
     }
   }
   return FX_OK;
@@ -534,12 +536,17 @@ static int run_clause(const fx_runtime_t *rt, const fx_pattern_t *p, uint32_t pc
 
 /* The fast path for a flat tuple clause whose guard has checked the
  * subject's header already. */
-static int run_flat(const uint32_t *code, uint32_t pc, fx_term_t t, fx_term_t *out) {
+static int run_flat(const uint32_t *code, uint32_t pc, fx_term_t t, fx_term_t *out, uint32_t flat) {
   const fx_term_t *el = fx_box_ptr(t) + 1;
   uint32_t arity = code[pc + 1];
   size_t n = 0;
-  pc += 2;
-  for (uint32_t i = 0; i < arity; i++) {
+  uint32_t i = 0;
+  pc += 2; /* OP_TUPLE, arity */
+  if (flat == 2) { /* the guard matched the first element: skip its OP_IMM */
+    pc += 3;
+    i = 1;
+  }
+  for (; i < arity; i++) {
     switch (code[pc]) {
     case OP_ANY: out[n++] = el[i]; pc++; break;
     case OP_IGNORE: pc++; break;
@@ -570,7 +577,7 @@ int fx_pattern_match(const fx_runtime_t *rt, const fx_pattern_t *p, fx_term_t t,
     /* Too small a vector still gets the right answer (which clause, and
      * how many terms it wanted), through the scratch buffer. */
     fx_term_t *dst = c->nextract <= cap ? out : scratch;
-    if (c->flat ? !run_flat(p->code, c->start, t, dst) : !run_clause(rt, p, c->start, t, dst, stack)) continue;
+    if (c->flat ? !run_flat(p->code, c->start, t, dst, c->flat) : !run_clause(rt, p, c->start, t, dst, stack)) continue;
     if (nout) *nout = c->nextract;
     return dst == out ? (int)i : FX_ENOSPACE;
   }

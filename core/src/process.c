@@ -114,7 +114,16 @@ void fx__proc_post_receive(fx_proc_t *p) {
   else p->status = FX_PS_WAITING;
 }
 
-void fx__proc_after_callback(fx_proc_t *p, int rc, fx_term_t which) {
+/* The common case: the callback went well and asked for its next receive. */
+static int just_receives(const fx_proc_t *p, int rc) {
+  return rc >= 0 && (p->flags & (FX_PF_EXIT_PENDING | FX_PF_STOP | FX_PF_RECEIVE)) == FX_PF_RECEIVE;
+}
+
+int fx__proc_after_callback(fx_proc_t *p, int rc, fx_term_t which) {
+  if (just_receives(p, rc)) {
+    fx__proc_post_receive(p);
+    return 1;
+  }
   if (p->flags & FX_PF_EXIT_PENDING) {
     fx_msg_t *reason = p->ext->exit_reason;
     p->ext->exit_reason = NULL;
@@ -125,18 +134,19 @@ void fx__proc_after_callback(fx_proc_t *p, int rc, fx_term_t which) {
     fx_msg_t *reason = p->ext ? p->ext->exit_reason : NULL;
     if (p->ext) p->ext->exit_reason = NULL;
     fx__proc_exit(p, reason, FX_EXIT_SELF);
-  } else if (p->flags & FX_PF_RECEIVE) {
-    fx__proc_post_receive(p);
   } else if (p->flags & FX_PF_YIELD) {
     fx__runq_push(p->rt, p);
+    return 1;
   } else if (p->flags & FX_PF_HOLD) {
     p->status = FX_PS_HELD;
+    return 1;
   } else {
     fx__proc_exit(p, fx__reason_msg(p->rt, FX_ATOM(NORMAL)), FX_EXIT_SELF);
   }
+  return 0;
 }
 
-void fx__proc_handle(fx_proc_t *p, const fx_received_t *r) {
+int fx__proc_handle(fx_proc_t *p, const fx_received_t *r) {
   frame_t f;
   enter(p, &f);
   int rc = p->beh->handle(p, p->state, r);
@@ -145,7 +155,11 @@ void fx__proc_handle(fx_proc_t *p, const fx_received_t *r) {
     fx__msg_free(p->rt, p->current);
     p->current = NULL;
   }
-  fx__proc_after_callback(p, rc, FX_ATOM(HANDLE_INFO));
+  if (just_receives(p, rc)) { /* here, not through the call below: once a message */
+    fx__proc_post_receive(p);
+    return 1;
+  }
+  return fx__proc_after_callback(p, rc, FX_ATOM(HANDLE_INFO));
 }
 
 /* ---- spawning ---- */

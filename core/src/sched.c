@@ -97,8 +97,7 @@ uint32_t fx__run_slice(fx_runtime_t *rt, fx_proc_t *p, uint32_t budget) {
       p->recv_timer = 0;
     }
     used++;
-    fx__proc_handle(p, &r);
-    if (!fx__proc_get(rt, pid)) return used; /* exited: p is freed */
+    if (!fx__proc_handle(p, &r)) return used; /* exited: p is freed */
     if (p->status != FX_PS_RUNNABLE) return used;
     /* It is back in the queue: stay there if its turn is over. */
     if (used >= budget || (p->flags & FX_PF_YIELD)) return used;

@@ -14,14 +14,6 @@
 
 #include "fx_runtime.h"
 
-/* Keeps a leaf helper with big locals out of a recursive walker's frame:
- * inlined, its scratch would be paid at every level of nesting (wasm
- * stacks are small). */
-#if defined(__GNUC__) || defined(__clang__)
-#define FX__NOINLINE __attribute__((noinline))
-#else
-#define FX__NOINLINE
-#endif
 
 /* ---- small helpers ---- */
 
