@@ -214,7 +214,7 @@ test('Erlang reads what termToBinary writes, and writes the same bytes back', { 
   }
 });
 
-test('binaryToTerm reads what Erlang writes, and termToBinary gives back the same bytes', { skip }, () => {
+test('binaryToTerm reads what Erlang writes, termToBinary gives back the same bytes, and Erlang reads those as the same term', { skip }, () => {
   const dir = tempDir();
   try {
     escript(['gen', String(SEED), String(ERLANG_TERMS), path.join(dir, 'erlang.hex')]);
@@ -222,10 +222,12 @@ test('binaryToTerm reads what Erlang writes, and termToBinary gives back the sam
     assert.ok(lines.length >= ERLANG_TERMS);
     const decoder = new Encoder();
     const big = new Uint8Array(1 << 20);
+    const rewritten = [];
     for (const hex of lines) {
       const bytes = fromHex(hex);
       const exact = binaryToTerm(bytes, { exact: true });
       const again = termToBinary(exact);
+      rewritten.push(toHex(again));
       if (toHex(again) !== hex) {
         assert.ok(hasBigMap(exact), `not byte for byte: ${hex.slice(0, 160)}\n           got: ${toHex(again).slice(0, 160)}`);
         assert.equal(compareTerms(binaryToTerm(again, { exact: true }), exact), 0);
@@ -238,6 +240,13 @@ test('binaryToTerm reads what Erlang writes, and termToBinary gives back the sam
         assert.equal(compareTerms(v, exact), 0);
       }
     }
+    /* And back: Erlang reads what fauxtp rewrote as exactly (=:=) the term
+     * it wrote, maps in hash order included. */
+    fs.writeFileSync(path.join(dir, 'fauxtp.hex'), rewritten.join('\n') + '\n');
+    escript(['equal', path.join(dir, 'erlang.hex'), path.join(dir, 'fauxtp.hex'), path.join(dir, 'equal.txt')]);
+    const same = fs.readFileSync(path.join(dir, 'equal.txt'), 'utf8').trim().split('\n');
+    assert.equal(same.length, lines.length);
+    for (let i = 0; i < lines.length; i++) assert.equal(same[i], 'true', `Erlang read another term from fauxtp's ${rewritten[i].slice(0, 120)}`);
   } finally {
     removeDir(dir);
   }
