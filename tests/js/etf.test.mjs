@@ -76,13 +76,19 @@ describe('API.md §1, row by row', () => {
     for (const n of [0, 1, 255, 256, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 - 1, -(2 ** 53 - 1), 123456789]) assert.equal(decode(bytes(n)), n);
   });
 
-  test('an integral number past 2^53 is still the integer it is exactly', () => {
-    // 2^64 as a double is exact: SMALL_BIG 9 bytes, 1 at the top.
-    encodes(2 ** 64, [110, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-    assert.equal(decode(bytes(2 ** 64)), 2n ** 64n);
-    assert.equal(decode(bytes(1e20)), 100000000000000000000n);
-    assert.equal(decode(bytes(-Number.MAX_VALUE)), -BigInt(Number.MAX_VALUE));
-    assert.deepEqual(bytes(2 ** 60), bytes(2n ** 60n));
+  test('an integral number outside the safe range is a float (API.md: "other number")', () => {
+    // 2^64 as a double: NEW_FLOAT_EXT 0x43F0000000000000.
+    encodes(2 ** 64, [70, 0x43, 0xf0, 0, 0, 0, 0, 0, 0]);
+    encodes(2 ** 53, [70, 0x43, 0x40, 0, 0, 0, 0, 0, 0]);
+    encodes(-(2 ** 53), [70, 0xc3, 0x40, 0, 0, 0, 0, 0, 0]);
+    for (const n of [2 ** 53, 2 ** 64, 1e20, 1e300, -Number.MAX_VALUE]) {
+      assert.ok(Object.is(decode(bytes(n)), n));
+      assert.ok(decode(bytes(n), { exact: true }) instanceof Float);
+    }
+    assert.notDeepEqual(bytes(2 ** 60), bytes(2n ** 60n)); // the bigint is the integer
+    assert.deepEqual(bytes(2 ** 60), bytes(float(2 ** 60)));
+    // a Map may hold both: the float and the integer are different terms
+    assert.equal(decode(bytes(new Map([[2 ** 60, 'f'], [2n ** 60n, 'i']]))).size, 2);
   });
 
   test('bigints: int32 ones like numbers, others as bignums', () => {

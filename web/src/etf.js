@@ -134,7 +134,7 @@ function rankOf(v) {
 }
 
 function isFloatTerm(v) {
-  return typeof v === 'object' || (typeof v === 'number' && !(Number.isInteger(v) && !Object.is(v, -0)));
+  return typeof v === 'object' || (typeof v === 'number' && !(Number.isSafeInteger(v) && !Object.is(v, -0)));
 }
 
 /* Map keys: every integer before every float; -0.0 before 0.0 (as
@@ -622,17 +622,17 @@ export class Encoder {
       this.pos += 4;
       return;
     }
-    if (Number.isInteger(n)) return this.bigNumber(n);
+    // API.md: integers in the safe range; every other number is a float
+    if (Number.isSafeInteger(n)) return this.bigNumber(n);
     if (Number.isFinite(n)) return this.float(n);
     throw new EncodeFault(describeValue(n));
   }
 
-  /* An integral double outside int32: dividing by 256 is exact for every
-   * double, so its bytes come out right even past 2^53. At most 128 bytes. */
+  /* A safe integer outside int32 (at most 7 bytes). */
   bigNumber(n) {
     const negative = n < 0;
     let mag = negative ? -n : n;
-    this.ensure(3 + 128);
+    this.ensure(3 + 7);
     const buf = this.buf;
     const start = this.pos;
     let p = start + 3;
