@@ -309,6 +309,15 @@ describe('decoding', () => {
     assert.equal(m.size, 2);
     // Tuple keys read as arrays.
     assert.deepEqual([...decode(bytes(new Map([[[atom('a'), 1], 'v']]))).keys()], [['a', 1]]);
+    // Keys that are different terms but would read as equal values (a list
+    // and a tuple, a tuple of an atom and of a binary) stay exact, so that
+    // what was read can be written again.
+    for (const keys of [[list([]), []], [[atom('a')], ['a']], [list([1]), [1]], [new Uint8Array([200]), [1]]]) {
+      const b = bytes(new Map(keys.map((k, i) => [k, i])));
+      const read = decode(b);
+      assert.equal(read.size, 2);
+      assert.deepEqual([...termToBinary(read)], [...b]);
+    }
   });
 
   test('Encoder.decode reads a slice of a larger buffer', () => {

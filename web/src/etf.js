@@ -1114,7 +1114,8 @@ function setOwnProto(obj, v) {
 /* Keys (decoded exactly) and values (decoded as asked) as the default
  * mapping reads a map: a plain object when every key reads as a distinct
  * string, else a Map; a Map whose keys would collide once loosened (1 and
- * 1.0) keeps them exact rather than lose an entry. */
+ * 1.0, [] and {}) keeps them exact rather than lose an entry or read as a
+ * map that cannot be encoded again. */
 function looseMap(keys, vals) {
   const n = keys.length;
   let strings = 0;
@@ -1139,8 +1140,15 @@ function looseMap(keys, vals) {
     if (i === n) return obj;
   }
   const m = new Map();
-  for (let i = 0; i < n; i++) m.set(loose(keys[i]), vals[i]);
-  if (m.size === n) return m;
+  let objects = false;
+  for (let i = 0; i < n; i++) {
+    const k = loose(keys[i]);
+    if (typeof k === 'object' && k !== null) objects = true;
+    m.set(k, vals[i]);
+  }
+  /* Object keys never collide in a Map, but two can read the same (a list
+   * and a tuple are both arrays): such a map could not be sent back. */
+  if (m.size === n && !(objects && hasEqualKeys([...m.keys()]))) return m;
   m.clear();
   for (let i = 0; i < n; i++) m.set(keys[i], vals[i]);
   return m;
