@@ -283,6 +283,8 @@ describe('decoding', () => {
     assert.deepEqual(decode([131, 77, 0, 0, 0, 2, 8, 104, 105]), new Uint8Array([104, 105]));
     malformed([131, 77, 0, 0, 0, 2, 7, 104, 105], 'badtag');
     malformed([131, 77, 0, 0, 0, 0, 8], 'badtag'); // Erlang refuses it too
+    malformed([131, 77, 0, 0, 0, 2, 0, 104, 105], 'badtag');
+    assert.deepEqual(decode([131, 77, 0, 0, 0, 0, 0]), new Uint8Array(0)); // Erlang's <<>> too
   });
 
   test('a decoded Uint8Array owns its bytes', () => {
@@ -618,8 +620,11 @@ describe('Encoder options', () => {
     const back = decode(b);
     assert.ok(back[0] instanceof Uint8Array);
     assert.equal(back[1], 'hi');
-    // Empty: BINARY_EXT (the core and Erlang refuse an empty BIT_BINARY_EXT).
-    assert.deepEqual([...enc.encode(new Uint8Array(0), { bytesAsBitBinary: true })], [131, 109, 0, 0, 0, 0]);
+    // Empty: 0 bits in the last byte (Erlang reads it as <<>>; it refuses 8).
+    const empty = [...enc.encode(new Uint8Array(0), { bytesAsBitBinary: true })];
+    assert.deepEqual(empty, [131, 77, 0, 0, 0, 0, 0]);
+    assert.deepEqual(decode(empty), new Uint8Array(0));
+    assert.deepEqual([...termToBinary(new Uint8Array(0))], [131, 109, 0, 0, 0, 0]);
     assert.deepEqual([...enc.encode(new Uint8Array([1]))], [131, 109, 0, 0, 0, 1, 1]);
   });
 

@@ -444,9 +444,10 @@ function typeTuple(name) {
 
 /**
  * @typedef {object} EncodeOptions
- * @property {boolean} [bytesAsBitBinary] write non-empty Uint8Arrays as
- *   whole-byte BIT_BINARY_EXT (tag 77), which the core keeps as bytes, so a
- *   Uint8Array comes back a Uint8Array; strings stay BINARY_EXT
+ * @property {boolean} [bytesAsBitBinary] write Uint8Arrays as whole-byte
+ *   BIT_BINARY_EXT (tag 77; an empty one with 0 bits, as Erlang reads
+ *   <<>>), which the core keeps as bytes, so a Uint8Array comes back a
+ *   Uint8Array, the empty one too; strings stay BINARY_EXT
  * @property {boolean} [pattern] write a pattern (pattern.h's reserved shapes
  *   for ANY, IGNORE, Int and the type matchers; plain objects and Maps as
  *   map patterns; atoms named '$fx_…' escaped as literals)
@@ -731,12 +732,12 @@ export class Encoder {
 
   binary(b) {
     const n = b.length;
-    // The core refuses an empty BIT_BINARY_EXT, as Erlang does.
-    const bits = this.bitBytes && n > 0;
+    const bits = this.bitBytes;
     this.ensure(6 + n);
     this.buf[this.pos++] = bits ? BIT_BINARY : BINARY;
     this.u32(n);
-    if (bits) this.buf[this.pos++] = 8;
+    // 8 bits in the last byte; none when there is none (Erlang's <<>>).
+    if (bits) this.buf[this.pos++] = n > 0 ? 8 : 0;
     this.raw(b);
   }
 
@@ -1375,7 +1376,7 @@ class Reader {
     const bits = tag === BIT_BINARY;
     this.need(bits ? 5 : 4);
     const n = this.u32();
-    if (bits && (this.u8() !== 8 || n === 0)) throw this.fail(`bitstring at byte ${at} (fauxtp has whole bytes only)`, 'badtag', at);
+    if (bits && this.u8() !== (n > 0 ? 8 : 0)) throw this.fail(`bitstring at byte ${at} (fauxtp has whole bytes only)`, 'badtag', at);
     this.need(n);
     const start = this.p;
     this.p += n;
