@@ -95,7 +95,7 @@ const double = fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) =>
 const bigint = fc.oneof(fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), fc.bigInt({ min: -(2n ** 2100n), max: 2n ** 2100n }), fc.bigInt({ min: -1000n, max: 1000n }));
 const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.string({ maxLength: 6 }), fc.constantFrom('', 'ok', 'nil', 'true', 'é', '中文', '\u{1F600}', '\0'));
 const atomName = fc.oneof(fc.string({ unit: 'binary', minLength: 0, maxLength: 10 }), fc.constantFrom('ok', 'nil', 'undefined', 'true', 'false', 'EXIT', 'é'));
-const bytes = fc.uint8Array({ minLength: 1, maxLength: 24 });
+const bytes = fc.uint8Array({ maxLength: 24 });
 const pids = fc.constantFrom(...[[0, 0], [1, 1], [7, 3], [1048575, 4294967295], [123, 9]].map(([i, g]) => Pid.local(i, g)));
 
 function valueArb(refs) {
