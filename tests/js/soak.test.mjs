@@ -91,6 +91,8 @@ class Quick extends Actor {
 }
 
 test('a million spawn/exit cycles (and 100,000 of JavaScript actors): the memory does not grow', async (t) => {
+  for (let t = 0; t < 1000 && rt.procs.size > 0; t++) await macrotask(); // the first test's server is gone
+  assert.equal(rt.procs.size, 0);
   const t0 = performance.now();
   const native = rt.native;
   const kind = rt.kindOf(Quick);
