@@ -60,6 +60,7 @@ test('out of wasm memory: the failing operation says so, and the runtime carries
     const server = await low.start(Mirror);
     const box = {};
     const holder = await low.start(Holder, box);
+    const others = await Promise.all(Array.from({ length: 40 }, () => low.start(Holder, {})));
     assert.ok(size() <= 32 << 20);
 
     /* A message bigger than the memory can ever be. */
@@ -83,6 +84,8 @@ test('out of wasm memory: the failing operation says so, and the runtime carries
     assert.ok(error instanceof FauxtpError && error.code === 'FX_ENOMEM', `send failed with ${error}`);
     assert.equal(size(), 32 << 20, 'the memory grew to its maximum');
     assert.ok(accepted > 10_000);
+    /* Out of memory is an error, never a wrong answer ("no processes"). */
+    assert.throws(() => low.processes(), (e) => e instanceof FauxtpError && e.code === 'FX_ENOMEM');
     await assert.rejects(low.call(server, 'x'), (e) => e instanceof FauxtpError && e.code === 'FX_ENOMEM');
     assert.ok(low.isAlive(holder) && low.isAlive(server));
 
@@ -97,6 +100,9 @@ test('out of wasm memory: the failing operation says so, and the runtime carries
     assert.equal(bad, 0);
     assert.equal(low.processInfo(holder).mailboxLength, 0);
     assert.equal(await low.call(server, 'room again'), 'room again');
+
+    assert.equal(low.processes().length, 42);
+    for (const p of others) assert.ok(low.isAlive(p));
 
     /* Business as usual. */
     await low.send(holder, 'hello');
