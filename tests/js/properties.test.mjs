@@ -21,7 +21,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { fauxtp, Actor, GenServer, sleep } from './helpers.mjs';
 
-const { ANY, IGNORE, Int, Float, Atom, List, Pid, Ref, Supervisor, ReceiveTimeout, atom, list, float, termToBinary, binaryToTerm } = fauxtp;
+const { ANY, IGNORE, Int, Float, Atom, Pid, Ref, Supervisor, ReceiveTimeout, atom, list, float, termToBinary, binaryToTerm } = fauxtp;
 
 /* fast-check is a dev dependency of the package (web/node_modules). */
 const fc = createRequire(new URL('../../web/package.json', import.meta.url))('fast-check');
@@ -41,11 +41,11 @@ const hex = (b) => Buffer.from(b).toString('hex');
 
 /* What comes back for a value sent between JavaScript processes (API.md
  * §1), or through termToBinary and binaryToTerm (`codec`: there a
- * Uint8Array is a plain binary, read as a string when valid UTF-8): atoms as strings (nil/undefined/true/false as null, undefined and
- * booleans), lists and tuples as arrays, float(x) as the number x, bigints
- * as numbers when safe, Uint8Arrays as Uint8Arrays, strings as strings,
- * maps as plain objects when every key reads as a distinct string, Maps
- * otherwise. */
+ * Uint8Array is a plain binary, read as a string when valid UTF-8): atoms
+ * as strings (nil/undefined/true/false as null, undefined and booleans),
+ * lists and tuples as arrays, float(x) as the number x, bigints as numbers
+ * when safe, Uint8Arrays as Uint8Arrays, strings as strings, maps as plain
+ * objects when every key reads as a distinct string, Maps otherwise. */
 const SPECIAL_ATOMS = { nil: null, undefined, true: true, false: false };
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 function expected(v, codec = false) {
