@@ -2,10 +2,11 @@
  *
  *   test-etf-oracle ERLANG_CORPUS FAUXTP_OUT
  *
- * decodes every term Erlang wrote (tests/etf/oracle.escript gen), encodes
- * it again and requires the very bytes Erlang wrote; then writes its own
- * encodings of terms built in C, which the escript checks the other way
- * round. Lines are the encoding in hex, a tab, and a description. */
+ * decodes every term Erlang wrote (tests/etf/oracle.escript gen: edge
+ * cases and 2,500 random terms), encodes it again and requires the very
+ * bytes Erlang wrote; then writes its own encodings of terms built in C
+ * (edge cases and 2,500 random terms), which the escript checks the other
+ * way round. Lines are the encoding in hex, a tab, and a description. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,156 @@ static void emit_pids_and_refs(writer_t *w) {
   emit(w, t, err);
 }
 
+/* ---- random terms built in C (seeded; maps of up to 32 keys, which
+ * Erlang writes in term order as fauxtp does) ---- */
+
+#define RANDOM_TERMS 2500
+
+static uint64_t rng_state = UINT64_C(0x9e3779b97f4a7c15);
+
+static uint64_t rng(void) { /* xorshift64* */
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return rng_state * UINT64_C(2685821657736338717);
+}
+
+static size_t below(size_t n) { return (size_t)(rng() % n); }
+
+/* UTF-8 text of up to max characters from a small alphabet (ASCII, é, 中,
+ * an emoji, a BOM, NUL when allowed). */
+static size_t random_text(char *out, size_t max, int nul) {
+  static const char *const chars[] = {"a", "q", "Z", "_", " ", "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xef\xbb\xbf", "0"};
+  size_t n = below(max + 1), len = 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *c = chars[below(sizeof chars / sizeof *chars - (nul ? 0 : 1))];
+    size_t k = c[0] == '0' && nul ? 1 : strlen(c);
+    memcpy(out + len, c[0] == '0' && nul ? "" : c, k);
+    len += k;
+  }
+  out[len] = 0;
+  return len;
+}
+
+/* As a map key, -0.0 is left out: OTP 25 holds -0.0 and 0.0 for the same
+ * key (and refuses a map with both), fauxtp and OTP 27 tell them apart. */
+static fx_term_t random_leaf(writer_t *w, int key) {
+  fx_term_t t = FX_NONE;
+  int err = FX_OK;
+  char text[128];
+  uint8_t bytes[24];
+  switch (below(13)) {
+  case 0: t = fx_small((int64_t)below(256)); break;
+  case 1: err = fx_make_int(w->h, (int64_t)(int32_t)(uint32_t)rng(), &t); break;
+  case 2: err = fx_make_int(w->h, (int64_t)rng() >> below(64), &t); break;
+  case 3: {
+    uint64_t limbs[34];
+    size_t n = 1 + below(33);
+    for (size_t i = 0; i < n; i++) limbs[i] = rng();
+    err = fx_make_bignum(w->h, (int)below(2), limbs, n, &t);
+    break;
+  }
+  case 4: {
+    double d;
+    do {
+      uint64_t bits = rng();
+      memcpy(&d, &bits, sizeof d);
+    } while (d != d || d - d != 0 || (key && d == 0)); /* finite */
+    err = fx_make_float(w->h, d, &t);
+    break;
+  }
+  case 5: {
+    static const double some[] = {0.0, 1.0, -1.5, 0.1, 1e300, 5e-324, 1152921504606846976.0, -0.0};
+    err = fx_make_float(w->h, some[below(sizeof some / sizeof *some - (key ? 1 : 0))], &t);
+    break;
+  }
+  case 6: random_text(text, 12, 0); err = fx_atom_cstr(w->rt, text, &t); break;
+  case 7: {
+    size_t n = random_text(text, 16, 1);
+    err = fx_make_binary(w->h, text, n, &t);
+    break;
+  }
+  case 8: {
+    size_t n = below(sizeof bytes + 1);
+    for (size_t i = 0; i < n; i++) bytes[i] = (uint8_t)rng();
+    err = fx_make_binary(w->h, bytes, n, &t);
+    break;
+  }
+  case 9: {
+    fx_term_t elems[10];
+    size_t n = 1 + below(10);
+    for (size_t i = 0; i < n; i++) elems[i] = fx_small((int64_t)below(256)); /* a STRING_EXT */
+    err = fx_make_list(w->h, n, elems, FX_NIL, &t);
+    break;
+  }
+  case 10: t = fx_pid_term(fx_pid_make((uint32_t)below(32768), (uint32_t)below(8192))); break;
+  case 11: err = fx_make_ref(w->rt, w->h, &t); break;
+  default: {
+    static const int pick[] = {0, 1, 2, 3, 4, 5, 6};
+    switch (pick[below(7)]) {
+    case 0: t = FX_NIL; break;
+    case 1: err = fx_make_tuple(w->h, 0, NULL, &t); break;
+    case 2: err = fx_make_map(w->h, 0, NULL, NULL, &t); break;
+    case 3: err = fx_make_binary(w->h, "", 0, &t); break;
+    case 4: t = FX_ATOM(TRUE); break;
+    case 5: t = FX_ATOM(UNDEFINED); break;
+    default: err = fx_atom_cstr(w->rt, "nil", &t); break;
+    }
+  }
+  }
+  if (err) w->failed = 1;
+  return t;
+}
+
+static fx_term_t random_term(writer_t *w, int depth) {
+  fx_term_t elems[32], vals[32], t = FX_NONE;
+  int err = FX_OK;
+  size_t n;
+  if (depth == 0 || below(10) < 5) return random_leaf(w, 0);
+  switch (below(5)) {
+  case 0:
+    n = below(6);
+    for (size_t i = 0; i < n; i++) elems[i] = random_term(w, depth - 1);
+    err = fx_make_tuple(w->h, n, elems, &t);
+    break;
+  case 1:
+    n = below(6);
+    for (size_t i = 0; i < n; i++) elems[i] = random_term(w, depth - 1);
+    err = fx_make_list(w->h, n, elems, FX_NIL, &t);
+    break;
+  case 2: /* improper */
+    n = 1 + below(3);
+    for (size_t i = 0; i < n; i++) elems[i] = random_term(w, depth - 1);
+    err = fx_make_list(w->h, n, elems, random_leaf(w, 0), &t);
+    break;
+  case 3:
+    n = below(6);
+    for (size_t i = 0; i < n; i++) {
+      elems[i] = below(3) ? random_leaf(w, 1) : random_term(w, depth - 1);
+      vals[i] = random_term(w, depth - 1);
+    }
+    err = fx_make_map(w->h, n, elems, vals, &t); /* a repeated key: fewer entries */
+    break;
+  default:
+    n = 20 + below(13);
+    for (size_t i = 0; i < n; i++) {
+      elems[i] = random_leaf(w, 1);
+      vals[i] = fx_small((int64_t)i);
+    }
+    err = fx_make_map(w->h, n, elems, vals, &t);
+    break;
+  }
+  if (err) w->failed = 1;
+  return t;
+}
+
+static void emit_random(writer_t *w, int n) {
+  for (int i = 0; i < n; i++) {
+    fx_heap_reset(w->h);
+    emit(w, random_term(w, 3), 0);
+  }
+}
+
 static int write_terms(fx_runtime_t *rt, const char *path) {
   writer_t w = {rt, NULL, fopen(path, "w"), 0, 0};
   if (!w.f) {
@@ -251,6 +402,7 @@ static int write_terms(fx_runtime_t *rt, const char *path) {
     emit_atoms(&w);
     emit_containers(&w);
     emit_pids_and_refs(&w);
+    emit_random(&w, RANDOM_TERMS);
   }
   fx_heap_free(w.h);
   if (fclose(w.f)) w.failed = 1;

@@ -780,10 +780,11 @@ TEST(etf_bad_input) {
   CHECK(expect_error(fx_test_failed__, &f, BYTES(131), FX_ETRUNCATED));
   size_t words;
   ASSERT_ERR(fx_etf_measure(f.rt, (const uint8_t *)"", 0, &words), FX_ETRUNCATED);
-  /* tags of types fauxtp has no term for, compressed terms, nonsense */
+  /* tags of types fauxtp has no term for (77: a bitstring of 3 bits),
+   * compressed terms, nonsense */
   const uint8_t tags[] = {0, 1, 69, 77, 80, 101, 102, 112, 113, 117, 255};
   for (size_t i = 0; i < sizeof tags / sizeof *tags; i++) {
-    uint8_t b[8] = {131, tags[i], 0, 0, 0, 0, 0, 0};
+    uint8_t b[8] = {131, tags[i], 0, 0, 0, 0, 3, 0};
     CHECK(expect_error(fx_test_failed__, &f, b, sizeof b, FX_EBADTAG));
   }
   /* bytes after the term */
@@ -1143,11 +1144,20 @@ TEST(host_bytes_round_trip_as_whole_byte_bit_binaries) {
   fx_term_t c;
   ASSERT_OK(fx_heap_copy(h, a, &c));
   ASSERT(fx_binary_is_bytes(c)); /* copies keep the flag */
-  /* Real bitstrings, and an empty one, are refused. */
+  /* No bytes: 0 bits in the last byte (Erlang reads it as <<>>), and back. */
+  static const uint8_t none[] = {131, 77, 0, 0, 0, 0, 0};
+  ASSERT_OK(fx_etf_decode(rt, none, sizeof none, h, &c));
+  ASSERT(fx_is_binary(c) && fx_binary_is_bytes(c) && fx_binary_size(c) == 0);
+  ASSERT_OK(fx_etf_encode(rt, c, out, sizeof out, &len));
+  ASSERT_EQ(len, sizeof none);
+  ASSERT(memcmp(out, none, len) == 0);
+  /* Real bitstrings, and 8 bits of no byte or 0 bits of some, are refused. */
   static const uint8_t bits[] = {131, 77, 0, 0, 0, 1, 3, 0xe0};
   static const uint8_t empty[] = {131, 77, 0, 0, 0, 0, 8};
+  static const uint8_t zero_bits[] = {131, 77, 0, 0, 0, 1, 0, 104};
   ASSERT_ERR(fx_etf_decode(rt, bits, sizeof bits, h, &c), FX_EBADTAG);
   ASSERT_ERR(fx_etf_decode(rt, empty, sizeof empty, h, &c), FX_EBADTAG);
+  ASSERT_ERR(fx_etf_decode(rt, zero_bits, sizeof zero_bits, h, &c), FX_EBADTAG);
   fx_heap_free(h);
   fx_runtime_free(rt);
 }

@@ -1,4 +1,6 @@
 /* Links, monitors and exit signals, as Erlang defines them. */
+#include <time.h>
+
 #include "fx_test.h"
 #include "fx_test_clock.h"
 #include "fx_test_support.h"
@@ -203,6 +205,49 @@ TEST(a_long_chain_of_links_falls_without_recursion) {
   free(probes);
 }
 
+static double seconds_now(void) {
+  struct timespec ts;
+  timespec_get(&ts, TIME_UTC);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One process linked to 100,000 others, which all exit: each exit cuts its
+ * link in O(1) (it took O(links) per exit, O(n^2) in all: minutes for
+ * this). The budget is wall time, generous for any build. */
+TEST(a_process_linked_to_100000_others_outlives_them_in_linear_time) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  enum { N = 100000 };
+  logger_t hub = {.timeout = FX_INFINITY};
+  fx_spawn_opts_t ho = {.link = 0, .name = FX_NONE, .trap_exit = 1};
+  fx_pid_t ph;
+  ASSERT_OK(fx_spawn(rt, &logger, ptr_arg(&hub), &ho, &ph));
+  logger_t *w = calloc(N, sizeof *w);
+  fx_pid_t *pids = calloc(N, sizeof *pids);
+  ASSERT(w != NULL && pids != NULL);
+  double t0 = seconds_now();
+  for (int i = 0; i < N; i++) {
+    w[i].timeout = FX_INFINITY;
+    w[i].limit = 1;
+    fx_spawn_opts_t o = {.link = ph, .name = FX_NONE, .trap_exit = 0};
+    ASSERT_OK(fx_spawn(rt, &logger, ptr_arg(&w[i]), &o, &pids[i]));
+  }
+  fx_process_info_t info;
+  ASSERT_OK(fx_process_info(rt, ph, &info));
+  ASSERT_EQ(info.links, N);
+  for (int i = 0; i < N; i++) ASSERT_OK(fx_send(rt, fx_pid_term(pids[i]), fx_small(i)));
+  fx_run(rt, FX_RUN_IDLE);
+  double dt = seconds_now() - t0;
+  ASSERT_EQ(fx_process_count(rt), 1);
+  ASSERT_OK(fx_process_info(rt, ph, &info));
+  ASSERT_EQ(info.links, 0);
+  ASSERT_EQ(hub.seen, N); /* an {'EXIT', Pid, normal} from each */
+  if (dt > 20.0) FX_TEST_FAIL("%d linked exits took %.1f s", N, dt);
+  fx_runtime_free(rt);
+  free(w);
+  free(pids);
+}
+
 /* A process that kills its linked partner while inside its own callback,
  * and a partner that dies while the first is still running. */
 TEST(signals_to_a_running_process_take_effect_when_it_returns) {
@@ -224,4 +269,5 @@ TEST_MAIN(abnormal_exit_kills_linked_processes, normal_exit_does_not_propagate,
           untrapped_signal_runs_terminate_and_a_normal_signal_is_ignored,
           monitors_deliver_down_once_and_noproc_for_the_dead, link_to_a_dead_process_signals_noproc,
           unlink_stops_propagation, a_long_chain_of_links_falls_without_recursion,
+          a_process_linked_to_100000_others_outlives_them_in_linear_time,
           signals_to_a_running_process_take_effect_when_it_returns)

@@ -49,7 +49,7 @@ enum etf_tag {
   ETF_STRING = 107,
   ETF_LIST = 108,
   ETF_BINARY = 109,
-  ETF_BIT_BINARY = 77, /* only with 8 bits in the last byte: bytes from a host */
+  ETF_BIT_BINARY = 77, /* only whole bytes: bytes from a host */
   ETF_SMALL_BIG = 110,
   ETF_LARGE_BIG = 111,
   ETF_NEW_REF = 114,    /* legacy: 8-bit creation */
@@ -197,11 +197,12 @@ static int enc_binary(enc_t *e, fx_term_t t) {
   size_t n = fx_binary_size(t);
   if (n > UINT32_MAX) return FX_ETOOBIG;
   /* A host's bytes go out as a whole-byte BIT_BINARY_EXT, which Erlang
-   * reads as the same binary and the host reads back as bytes. */
-  int bytes = fx_binary_is_bytes(t) && n > 0;
+   * reads as the same binary and the host reads back as bytes (no bytes
+   * at all: 0 bits in the last byte, the form Erlang accepts for <<>>). */
+  int bytes = fx_binary_is_bytes(t);
   put_u8(e, bytes ? ETF_BIT_BINARY : ETF_BINARY);
   put_u32(e, (uint32_t)n);
-  if (bytes) put_u8(e, 8);
+  if (bytes) put_u8(e, n ? 8 : 0);
   put(e, fx_binary_data(t), n);
   return e->err;
 }
@@ -572,7 +573,9 @@ static int dec_binary(dec_t *d, unsigned tag, fx_term_t *out) {
   int err = need(d, tag == ETF_BIT_BINARY ? 5 : 4);
   if (err) return err;
   size_t n = get_u32(d);
-  if (tag == ETF_BIT_BINARY && (*d->p++ != 8 || n == 0)) return FX_EBADTAG; /* real bitstrings */
+  /* Whole bytes only (8 bits in the last one; 0 when there are none): no
+   * real bitstrings. */
+  if (tag == ETF_BIT_BINARY && *d->p++ != (n ? 8 : 0)) return FX_EBADTAG;
   if ((err = need(d, n))) return err;
   if (n > FX_ETF_MAX_COUNT) return FX_ETOOBIG;
   const uint8_t *src = d->p;

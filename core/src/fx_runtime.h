@@ -30,9 +30,13 @@ typedef enum fx_exit_kind {
   FX_EXIT_KILL = 2    /* `kill`: no terminate */
 } fx_exit_kind_t;
 
+/* A link is a pair of records, one in each process's `links` list, each
+ * pointing at the other (`peer`), so that an exit cuts the other side in
+ * O(1) however many links that process has. */
 typedef struct fx_link {
   fx_pid_t pid;
-  struct fx_link *next;
+  struct fx_link *next, **prev;
+  struct fx_link *peer;
 } fx_link_t;
 
 typedef enum fx_monitor_kind {

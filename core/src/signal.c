@@ -131,23 +131,31 @@ static int has_link(const fx_proc_t *p, fx_pid_t other) {
   return 0;
 }
 
+static void link_remove(fx_link_t *l) {
+  *l->prev = l->next;
+  if (l->next) l->next->prev = l->prev;
+}
+
+/* Cuts the link between p and other: both records. */
 static void drop_link(fx_runtime_t *rt, fx_proc_t *p, fx_pid_t other) {
   if (!p->ext) return;
-  for (fx_link_t **pp = &p->ext->links, *l; (l = *pp) != NULL; pp = &l->next)
+  for (fx_link_t *l = p->ext->links; l; l = l->next)
     if (l->pid == other) {
-      *pp = l->next;
+      link_remove(l);
+      link_remove(l->peer);
+      fx__free_small(rt, l->peer);
       fx__free_small(rt, l);
       return;
     }
 }
 
-static int add_link(fx_proc_t *p, fx_link_t *l, fx_pid_t other) {
-  fx_proc_ext_t *ext = fx__proc_ext(p);
-  if (!ext) return FX_ENOMEM;
+static void add_link(fx_proc_ext_t *ext, fx_link_t *l, fx_pid_t other, fx_link_t *peer) {
   l->pid = other;
+  l->peer = peer;
+  l->prev = &ext->links;
   l->next = ext->links;
+  if (l->next) l->next->prev = &l->next;
   ext->links = l;
-  return FX_OK;
 }
 
 int fx_link(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b) {
@@ -157,22 +165,22 @@ int fx_link(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b) {
   if (a == b || (pb && has_link(pa, b))) return FX_OK;
   if (!pb) return fx__signal_send(rt, a, b, FX_ATOM(NOPROC), false);
   fx_link_t *la = fx__alloc_small(rt), *lb = fx__alloc_small(rt);
-  if (!la || !lb || !fx__proc_ext(pa) || !fx__proc_ext(pb)) {
+  fx_proc_ext_t *ea = fx__proc_ext(pa), *eb = fx__proc_ext(pb);
+  if (!la || !lb || !ea || !eb) {
     fx__free_small(rt, la);
     fx__free_small(rt, lb);
     return FX_ENOMEM;
   }
-  add_link(pa, la, b);
-  add_link(pb, lb, a);
+  add_link(ea, la, b, lb);
+  add_link(eb, lb, a, la);
   return FX_OK;
 }
 
 int fx_unlink(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b) {
   if (!rt) return FX_EINVAL;
-  fx_proc_t *pa = fx__proc_get(rt, a), *pb = fx__proc_get(rt, b);
+  fx_proc_t *pa = fx__proc_get(rt, a);
   if (!pa) return FX_ENOPROC;
-  drop_link(rt, pa, b);
-  if (pb) drop_link(rt, pb, a);
+  drop_link(rt, pa, b); /* both records: a's, and b's if b has not cut it yet */
   return FX_OK;
 }
 
@@ -276,7 +284,8 @@ void fx__signal_exit_links(fx_runtime_t *rt, fx_pid_t pid, fx_proc_ext_t *ext, f
     fx_pid_t to = l->pid;
     fx_proc_t *q = fx__proc_get(rt, to);
     if (q) {
-      drop_link(rt, q, pid);
+      link_remove(l->peer); /* the other side's record, in O(1) */
+      fx__free_small(rt, l->peer);
       signal_queue(rt, &((fx_signal_block_t *)l)->signal, to, pid, reason, false); /* the record becomes the signal */
     } else {
       fx__free_small(rt, l);

@@ -1,9 +1,12 @@
 #!/usr/bin/env escript
 %% The Erlang half of the ETF oracle test (tests/etf/oracle.cmake runs it).
 %%
-%%   oracle.escript gen FILE    writes a corpus: one term a line, as the hex
+%%   oracle.escript gen FILE [SEED N]
+%%                              writes a corpus: one term a line, as the hex
 %%                              of term_to_binary(T, [{minor_version, 2}]),
-%%                              a tab, and the term as ~w prints it
+%%                              a tab, and the term as ~w prints it: the
+%%                              edge cases below, then N random terms from
+%%                              SEED (defaults 20261125 and 2500)
 %%   oracle.escript check FILE  reads fauxtp's encodings (same format) and
 %%                              checks that binary_to_term accepts each and
 %%                              that encoding the result gives the same bytes
@@ -14,9 +17,13 @@
 -mode(compile).
 
 main(["gen", File]) ->
-    Lines = [line(term_to_binary(T, [{minor_version, 2}]), T) || T <- corpus()],
+    main(["gen", File, "20261125", "2500"]);
+main(["gen", File, Seed, N]) ->
+    rand:seed(exsss, {list_to_integer(Seed), 3, 5}),
+    Random = [term(3) || _ <- lists:seq(1, list_to_integer(N))],
+    Lines = [line(term_to_binary(T, [{minor_version, 2}]), T) || T <- corpus() ++ Random],
     ok = file:write_file(File, Lines),
-    io:format("oracle: wrote ~b Erlang terms~n", [length(Lines)]);
+    io:format("oracle: wrote ~b Erlang terms (~b random)~n", [length(Lines), length(Random)]);
 main(["check", File]) ->
     {ok, Data} = file:read_file(File),
     Lines = [L || L <- binary:split(Data, <<"\n">>, [global]), L =/= <<>>],
@@ -24,7 +31,7 @@ main(["check", File]) ->
     io:format("oracle: Erlang checked ~b fauxtp encodings, ~b failed~n", [length(Lines), length(Bad)]),
     halt(case Bad of [] -> 0; _ -> 1 end);
 main(_) ->
-    io:format(standard_error, "usage: oracle.escript gen|check FILE~n", []),
+    io:format(standard_error, "usage: oracle.escript gen FILE [SEED N] | check FILE~n", []),
     halt(2).
 
 line(Bin, T) ->
@@ -137,3 +144,55 @@ nested() ->
     [Deep, DeepList, DeepMap,
      {ok, [1, 2, {three, <<"four">>, #{five => [6.0, -7]}}], self(), make_ref()},
      {'$gen_call', {self(), make_ref()}, {get, key}}].
+
+%% ---- random terms (maps of up to 32 keys: Erlang writes those in term
+%% order, as fauxtp does) ----
+
+pick(L) -> lists:nth(rand:uniform(length(L)), L).
+
+term(0) -> leaf();
+term(D) ->
+    case rand:uniform(10) of
+        N when N =< 5 -> leaf();
+        6 -> list_to_tuple([term(D - 1) || _ <- lists:seq(1, rand:uniform(6) - 1)]);
+        7 -> [term(D - 1) || _ <- lists:seq(1, rand:uniform(6) - 1)];
+        8 -> [term(D - 1) || _ <- lists:seq(1, rand:uniform(3))] ++ leaf();
+        9 -> maps:from_list([{key(), term(D - 1)} || _ <- lists:seq(1, rand:uniform(6) - 1)]);
+        10 -> maps:from_list([{key(), leaf()} || _ <- lists:seq(1, 20 + rand:uniform(12))])
+    end.
+
+key() ->
+    case rand:uniform(4) of
+        1 -> leaf();
+        2 -> {leaf(), leaf()};
+        _ -> pick([rand:uniform(100), rand_atom(), utf8(), rand:uniform() * 10])
+    end.
+
+leaf() ->
+    case rand:uniform(14) of
+        1 -> rand:uniform(256) - 1;
+        2 -> rand:uniform(1 bsl 32) - (1 bsl 31);
+        3 -> (rand:uniform(1 bsl 62) - (1 bsl 61)) * pick([1, 1 bsl 10, 1 bsl 100]);
+        4 -> (rand:uniform(1 bsl 30)) bsl rand:uniform(2100) * pick([1, -1]);
+        5 -> rand_float();
+        6 -> rand_atom();
+        7 -> utf8();
+        8 -> list_to_binary([rand:uniform(256) - 1 || _ <- lists:seq(1, rand:uniform(20))]);
+        9 -> [rand:uniform(256) - 1 || _ <- lists:seq(1, rand:uniform(10))];
+        10 -> pick([self(), list_to_pid("<0." ++ integer_to_list(rand:uniform(32767)) ++ ".0>")]);
+        11 -> make_ref();
+        12 -> pick([[], {}, #{}, <<>>, true, false, nil, undefined, -0.0]);
+        13 -> pick([rand:uniform() * 1.0e-300, rand:uniform() * 1.0e300, -rand:uniform()]);
+        14 -> float(rand:uniform(1 bsl 60)) * pick([1, -1])
+    end.
+
+rand_float() ->
+    <<F:64/float>> = <<(rand:uniform(2)-1):1, (rand:uniform(16#7fe) - 1):11, (rand:uniform(1 bsl 52) - 1):52>>,
+    F.
+
+rand_atom() ->
+    list_to_atom([pick([$a + rand:uniform(26) - 1, 16#e9, 16#4e2d, 16#1F600, $_, $\s]) || _ <- lists:seq(1, rand:uniform(12) - 1)]).
+
+utf8() ->
+    unicode:characters_to_binary([pick([$a + rand:uniform(26) - 1, $\s, 16#e9, 16#4e2d, 16#1F600, 16#feff, 0])
+                                  || _ <- lists:seq(1, rand:uniform(16) - 1)]).

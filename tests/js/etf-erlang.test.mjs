@@ -26,7 +26,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ORACLE = path.join(here, 'etf-oracle.escript');
 const SEED = 20261125;
 const JS_VALUES = 2500;
-const ERLANG_TERMS = 1500;
+const ERLANG_TERMS = 2500;
 
 const haveErlang = !spawnSync('erl', ['-noshell', '-eval', 'halt().'], { stdio: 'ignore' }).error;
 const skip = haveErlang ? false : 'Erlang (erl/escript) is not installed: apt-get install -y erlang-base';

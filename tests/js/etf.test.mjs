@@ -76,13 +76,19 @@ describe('API.md §1, row by row', () => {
     for (const n of [0, 1, 255, 256, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 - 1, -(2 ** 53 - 1), 123456789]) assert.equal(decode(bytes(n)), n);
   });
 
-  test('an integral number past 2^53 is still the integer it is exactly', () => {
-    // 2^64 as a double is exact: SMALL_BIG 9 bytes, 1 at the top.
-    encodes(2 ** 64, [110, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-    assert.equal(decode(bytes(2 ** 64)), 2n ** 64n);
-    assert.equal(decode(bytes(1e20)), 100000000000000000000n);
-    assert.equal(decode(bytes(-Number.MAX_VALUE)), -BigInt(Number.MAX_VALUE));
-    assert.deepEqual(bytes(2 ** 60), bytes(2n ** 60n));
+  test('an integral number outside the safe range is a float (API.md: "other number")', () => {
+    // 2^64 as a double: NEW_FLOAT_EXT 0x43F0000000000000.
+    encodes(2 ** 64, [70, 0x43, 0xf0, 0, 0, 0, 0, 0, 0]);
+    encodes(2 ** 53, [70, 0x43, 0x40, 0, 0, 0, 0, 0, 0]);
+    encodes(-(2 ** 53), [70, 0xc3, 0x40, 0, 0, 0, 0, 0, 0]);
+    for (const n of [2 ** 53, 2 ** 64, 1e20, 1e300, -Number.MAX_VALUE]) {
+      assert.ok(Object.is(decode(bytes(n)), n));
+      assert.ok(decode(bytes(n), { exact: true }) instanceof Float);
+    }
+    assert.notDeepEqual(bytes(2 ** 60), bytes(2n ** 60n)); // the bigint is the integer
+    assert.deepEqual(bytes(2 ** 60), bytes(float(2 ** 60)));
+    // a Map may hold both: the float and the integer are different terms
+    assert.equal(decode(bytes(new Map([[2 ** 60, 'f'], [2n ** 60n, 'i']]))).size, 2);
   });
 
   test('bigints: int32 ones like numbers, others as bignums', () => {
@@ -277,6 +283,8 @@ describe('decoding', () => {
     assert.deepEqual(decode([131, 77, 0, 0, 0, 2, 8, 104, 105]), new Uint8Array([104, 105]));
     malformed([131, 77, 0, 0, 0, 2, 7, 104, 105], 'badtag');
     malformed([131, 77, 0, 0, 0, 0, 8], 'badtag'); // Erlang refuses it too
+    malformed([131, 77, 0, 0, 0, 2, 0, 104, 105], 'badtag');
+    assert.deepEqual(decode([131, 77, 0, 0, 0, 0, 0]), new Uint8Array(0)); // Erlang's <<>> too
   });
 
   test('a decoded Uint8Array owns its bytes', () => {
@@ -303,6 +311,15 @@ describe('decoding', () => {
     assert.equal(m.size, 2);
     // Tuple keys read as arrays.
     assert.deepEqual([...decode(bytes(new Map([[[atom('a'), 1], 'v']]))).keys()], [['a', 1]]);
+    // Keys that are different terms but would read as equal values (a list
+    // and a tuple, a tuple of an atom and of a binary) stay exact, so that
+    // what was read can be written again.
+    for (const keys of [[list([]), []], [[atom('a')], ['a']], [list([1]), [1]], [new Uint8Array([200]), [1]]]) {
+      const b = bytes(new Map(keys.map((k, i) => [k, i])));
+      const read = decode(b);
+      assert.equal(read.size, 2);
+      assert.deepEqual([...termToBinary(read)], [...b]);
+    }
   });
 
   test('Encoder.decode reads a slice of a larger buffer', () => {
@@ -617,8 +634,11 @@ describe('Encoder options', () => {
     const back = decode(b);
     assert.ok(back[0] instanceof Uint8Array);
     assert.equal(back[1], 'hi');
-    // Empty: BINARY_EXT (the core and Erlang refuse an empty BIT_BINARY_EXT).
-    assert.deepEqual([...enc.encode(new Uint8Array(0), { bytesAsBitBinary: true })], [131, 109, 0, 0, 0, 0]);
+    // Empty: 0 bits in the last byte (Erlang reads it as <<>>; it refuses 8).
+    const empty = [...enc.encode(new Uint8Array(0), { bytesAsBitBinary: true })];
+    assert.deepEqual(empty, [131, 77, 0, 0, 0, 0, 0]);
+    assert.deepEqual(decode(empty), new Uint8Array(0));
+    assert.deepEqual([...termToBinary(new Uint8Array(0))], [131, 109, 0, 0, 0, 0]);
     assert.deepEqual([...enc.encode(new Uint8Array([1]))], [131, 109, 0, 0, 0, 1, 1]);
   });
 

@@ -46,6 +46,16 @@ test('messages are copies: neither side sees the other mutate', async () => {
   assert.deepEqual(sent.list, [1, 2, 3]);
 });
 
+test('a Uint8Array stays a Uint8Array and a string a string, empty ones too', async () => {
+  const p = await probe(rt);
+  const server = await rt.start(Counter);
+  for (const v of [new Uint8Array(0), '', [new Uint8Array(0), ''], { b: new Uint8Array(0) }]) {
+    await rt.send(p.pid, v);
+    assert.deepStrictEqual(await p.next(), v);
+    assert.deepStrictEqual((await rt.call(server, ['echo', v]))[1], ['echo', v]);
+  }
+});
+
 test('values that cannot be encoded are refused with a TypeError naming the path; nothing is sent', async () => {
   const p = await probe(rt);
   await assert.rejects(rt.send(p.pid, { ok: 1, f: () => 1 }), (e) => e instanceof TypeError && /f/.test(e.message));

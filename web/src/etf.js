@@ -136,7 +136,7 @@ function rankOf(v) {
 }
 
 function isFloatTerm(v) {
-  return typeof v === 'object' || (typeof v === 'number' && !(Number.isInteger(v) && !Object.is(v, -0)));
+  return typeof v === 'object' || (typeof v === 'number' && !(Number.isSafeInteger(v) && !Object.is(v, -0)));
 }
 
 /* Map keys: every integer before every float; -0.0 before 0.0 (as
@@ -446,9 +446,10 @@ function typeTuple(name) {
 
 /**
  * @typedef {object} EncodeOptions
- * @property {boolean} [bytesAsBitBinary] write non-empty Uint8Arrays as
- *   whole-byte BIT_BINARY_EXT (tag 77), which the core keeps as bytes, so a
- *   Uint8Array comes back a Uint8Array; strings stay BINARY_EXT
+ * @property {boolean} [bytesAsBitBinary] write Uint8Arrays as whole-byte
+ *   BIT_BINARY_EXT (tag 77; an empty one with 0 bits, as Erlang reads
+ *   <<>>), which the core keeps as bytes, so a Uint8Array comes back a
+ *   Uint8Array, the empty one too; strings stay BINARY_EXT
  * @property {boolean} [pattern] write a pattern (pattern.h's reserved shapes
  *   for ANY, IGNORE, Int and the type matchers; plain objects and Maps as
  *   map patterns; atoms named '$fx_…' escaped as literals)
@@ -637,17 +638,17 @@ export class Encoder {
       this.pos += 4;
       return;
     }
-    if (Number.isInteger(n)) return this.bigNumber(n);
+    // API.md: integers in the safe range; every other number is a float
+    if (Number.isSafeInteger(n)) return this.bigNumber(n);
     if (Number.isFinite(n)) return this.float(n);
     throw new EncodeFault(describeValue(n));
   }
 
-  /* An integral double outside int32: dividing by 256 is exact for every
-   * double, so its bytes come out right even past 2^53. At most 128 bytes. */
+  /* A safe integer outside int32 (at most 7 bytes). */
   bigNumber(n) {
     const negative = n < 0;
     let mag = negative ? -n : n;
-    this.ensure(3 + 128);
+    this.ensure(3 + 7);
     const buf = this.buf;
     const start = this.pos;
     let p = start + 3;
@@ -746,12 +747,12 @@ export class Encoder {
 
   binary(b) {
     const n = b.length;
-    // The core refuses an empty BIT_BINARY_EXT, as Erlang does.
-    const bits = this.bitBytes && n > 0;
+    const bits = this.bitBytes;
     this.ensure(6 + n);
     this.buf[this.pos++] = bits ? BIT_BINARY : BINARY;
     this.u32(n);
-    if (bits) this.buf[this.pos++] = 8;
+    // 8 bits in the last byte; none when there is none (Erlang's <<>>).
+    if (bits) this.buf[this.pos++] = n > 0 ? 8 : 0;
     this.raw(b);
   }
 
@@ -1130,7 +1131,8 @@ function setOwnProto(obj, v) {
 /* Keys (decoded exactly) and values (decoded as asked) as the default
  * mapping reads a map: a plain object when every key reads as a distinct
  * string, else a Map; a Map whose keys would collide once loosened (1 and
- * 1.0) keeps them exact rather than lose an entry. */
+ * 1.0, [] and {}) keeps them exact rather than lose an entry or read as a
+ * map that cannot be encoded again. */
 function looseMap(keys, vals) {
   const n = keys.length;
   let strings = 0;
@@ -1155,8 +1157,15 @@ function looseMap(keys, vals) {
     if (i === n) return obj;
   }
   const m = new Map();
-  for (let i = 0; i < n; i++) m.set(loose(keys[i]), vals[i]);
-  if (m.size === n) return m;
+  let objects = false;
+  for (let i = 0; i < n; i++) {
+    const k = loose(keys[i]);
+    if (typeof k === 'object' && k !== null) objects = true;
+    m.set(k, vals[i]);
+  }
+  /* Object keys never collide in a Map, but two can read the same (a list
+   * and a tuple are both arrays): such a map could not be sent back. */
+  if (m.size === n && !(objects && hasEqualKeys([...m.keys()]))) return m;
   m.clear();
   for (let i = 0; i < n; i++) m.set(keys[i], vals[i]);
   return m;
@@ -1383,7 +1392,7 @@ class Reader {
     const bits = tag === BIT_BINARY;
     this.need(bits ? 5 : 4);
     const n = this.u32();
-    if (bits && (this.u8() !== 8 || n === 0)) throw this.fail(`bitstring at byte ${at} (fauxtp has whole bytes only)`, 'badtag', at);
+    if (bits && this.u8() !== (n > 0 ? 8 : 0)) throw this.fail(`bitstring at byte ${at} (fauxtp has whole bytes only)`, 'badtag', at);
     this.need(n);
     const start = this.p;
     this.p += n;

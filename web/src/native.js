@@ -9,7 +9,7 @@
  * ArrayBuffer: the views are refreshed whenever they went stale. */
 import { Encoder } from './etf.js';
 import { Pid } from './terms.js';
-import { FX } from './errors.js';
+import { FX, FauxtpError } from './errors.js';
 
 const OUT_A = 0;
 const OUT_B = 1;
@@ -243,12 +243,16 @@ export class Native {
   /* Every live process the core has, C and JavaScript alike. */
   processes() {
     const rc = this.m._fxw_processes(this.w);
-    return rc < 0 ? [] : this.outTerm();
+    if (rc < 0) throw new FauxtpError(rc, 'processes');
+    return this.outTerm();
   }
 
-  /* The core's view of a process, or null when it is not alive. */
+  /* The core's view of a process, or null when it is not alive (out of
+   * memory is an error: the process may well be alive). */
   processInfo(pid) {
-    if (this.m._fxw_process_info(this.w, pid.id, pid.serial) < 0) return null;
+    const rc = this.m._fxw_process_info(this.w, pid.id, pid.serial);
+    if (rc === FX.ENOPROC) return null;
+    if (rc < 0) throw new FauxtpError(rc, 'processInfo');
     const [behaviour, status, mailboxLength, links, monitors, monitoredBy, trapExits, supervisor] = this.outTerm();
     return { behaviour, status, mailboxLength, links, monitors, monitoredBy, trapExits, supervisor: supervisor ?? null };
   }
