@@ -23,7 +23,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -356,6 +356,13 @@ function machine() {
   ].join('\n');
 }
 
+function rawTimes() {
+  const rows = results
+    .filter((x) => x.workload !== 'memory')
+    .map((x) => `| ${x.runner} | ${x.workload} | ${Object.entries(x.params).map(([k, v]) => `${k}=${v}`).join(' ')} | ${x.error ? `failed: ${x.error}` : x.times_ms.join(', ')} |`);
+  return ['| runner | workload | params | times (ms) |', '|---|---|---|---|', ...rows].join('\n');
+}
+
 if (outFile) {
   const wl = Object.entries(config.workloads)
     .map(([w, d]) => `| ${w} | ${d.what} | ${Object.entries(d.params).map(([k, v]) => `${k}=${v}`).join(' ')} | ${d.unit}: ${d.ops.join(' × ')} |`)
@@ -393,6 +400,14 @@ ${wl}
 ## Results
 
 ${table}
+## Raw times
+
+<details><summary>every run's time (ms), per runner and workload</summary>
+
+${rawTimes()}
+
+</details>
+
 ## Notes
 
 - Runners: fauxtp's C actors (\`tests/bench/peers/savina.c\`) natively
@@ -409,7 +424,7 @@ ${table}
   in Python, nact's \`query\`.
 - Wall time of this run: ${elapsed.toFixed(0)} s.
 `;
-  writeFileSync(join(root, outFile), md);
+  writeFileSync(resolve(root, outFile), md);
   process.stderr.write(`wrote ${outFile}\n`);
 }
 
