@@ -107,12 +107,12 @@ const RUNNERS = [
   { id: 'c-native', label: 'fauxtp C native', setup: () => buildSavina('release', 'build/release'), cmd: (w, a) => ['build/release/tests/fx-savina', w, ...a] },
   { id: 'c-wasm-node', label: 'fauxtp C wasm (Node)', setup: () => buildSavina('emscripten', 'build/peers/emscripten'), cmd: (w, a) => [node, 'build/peers/emscripten/tests/fx-savina.js', w, ...a] },
   { id: 'c-wasmtime', label: 'fauxtp C wasm (Wasmtime)', setup: () => buildSavina('wasi', 'build/peers/wasi'), cmd: (w, a) => ['sh', 'tests/run-wasmtime.sh', 'build/peers/wasi/tests/fx-savina.wasm', w, ...a] },
-  { id: 'js-node', label: 'fauxtp JS (Node)', setup: ensureWebDist, cmd: (w, a) => [node, '--expose-gc', `${here}/js-node.mjs`, w, ...a] },
-  { id: 'js-chromium', label: 'fauxtp JS (Chromium)', setup: ensurePlaywright, browser: true },
+  { id: 'js-node', label: 'fauxtp JS (Node)', slow: true, setup: ensureWebDist, cmd: (w, a) => [node, '--expose-gc', `${here}/js-node.mjs`, w, ...a] },
+  { id: 'js-chromium', label: 'fauxtp JS (Chromium)', slow: true, setup: ensurePlaywright, browser: true },
   { id: 'beam', label: 'BEAM (default)', setup: compileErlang, cmd: erl([]) },
   { id: 'beam-s1', label: 'BEAM +S 1', setup: compileErlang, cmd: erl(['+S', '1']) },
-  { id: 'python', label: 'Python fauxtp', setup: ensurePython, cmd: (w, a) => [`${VENV}/bin/python`, `${here}/savina.py`, w, ...a] },
-  { id: 'nact', label: 'nact (Node)', setup: ensureNact, cmd: (w, a) => [node, '--expose-gc', `${here}/nact.mjs`, NACT, w, ...a] }
+  { id: 'python', label: 'Python fauxtp', slow: true, setup: ensurePython, cmd: (w, a) => [`${VENV}/bin/python`, `${here}/savina.py`, w, ...a] },
+  { id: 'nact', label: 'nact (Node)', slow: true, setup: ensureNact, cmd: (w, a) => [node, '--expose-gc', `${here}/nact.mjs`, NACT, w, ...a] }
 ];
 const REFERENCE = 'beam';
 
@@ -141,7 +141,7 @@ async function closeBrowser() {
 }
 
 /* One workload on one runner: its parsed JSON line, or { error }. */
-async function runOne(runner, workload, params, timeoutMs) {
+async function runOne(runner, workload, params, timeoutMs, reps, warmup) {
   const args = Object.entries(params).map(([k, v]) => `${k}=${v}`);
   if (workload !== 'memory') args.push(`reps=${reps}`, `warmup=${warmup}`);
   if (runner.browser) {
@@ -204,27 +204,42 @@ for (const r of runners) {
   }
 }
 
-/* Workload by workload, every runner in turn: a burst of load on the
- * shared machine hits several runners a little rather than one a lot. */
-for (const w of [...workloads, 'memory']) {
-  if (onlyWorkloads && w === 'memory' && !onlyWorkloads.includes('memory')) continue;
-  for (const r of runners) {
-    const params = paramsFor(r, w);
-    let res = r.failed ? { error: r.failed } : await runOne(r, w, params, 600_000);
-    if (!res.error && w !== 'memory') {
-      if (res.result !== expected[w](params)) res = { error: `wrong result ${res.result}, expected ${expected[w](params)}` };
-      else if (res.times_ms.length !== reps) res = { error: `${res.times_ms.length} times for ${reps} reps` };
-    }
-    const row = { runner: r.id, workload: w, params, ...res };
-    if (!res.error && w !== 'memory') {
-      row.median_ms = median(res.times_ms);
-      row.ops_per_s = opsOf(w, params) / (row.median_ms / 1000);
-    }
-    results.push(row);
-    const shown = res.error ? `FAILED: ${res.error}` : w === 'memory' ? `${res.bytes_per_process} B/process` : `median ${row.median_ms.toFixed(1)} ms`;
-    process.stderr.write(`${w.padEnd(10)} ${r.id.padEnd(12)} ${shown}\n`);
+/* Workload by workload, every runner in turn, so that a burst of load on
+ * the shared machine hits several runners a little rather than one a lot.
+ * The cheap runners (a process start costs little next to their runs) go
+ * one timed run per round, each after its own warm-up, alternating with
+ * each other as tests/bench/ring-ratio.sh does; the slow ones (JavaScript,
+ * Python, nact) do all their runs in one process, in the first round. */
+const record = (r, w, params, res) => {
+  if (!res.error && w !== 'memory') {
+    if (res.result !== expected[w](params)) res = { error: `wrong result ${res.result}, expected ${expected[w](params)}` };
+    else if (res.times_ms.length !== reps) res = { error: `${res.times_ms.length} times for ${reps} reps` };
   }
+  const row = { runner: r.id, workload: w, params, ...res };
+  if (!res.error && w !== 'memory') {
+    row.median_ms = median(res.times_ms);
+    row.ops_per_s = opsOf(w, params) / (row.median_ms / 1000);
+  }
+  results.push(row);
+  const shown = res.error ? `FAILED: ${res.error}` : w === 'memory' ? `${res.bytes_per_process} B/process` : `median ${row.median_ms.toFixed(1)} ms`;
+  process.stderr.write(`${w.padEnd(10)} ${r.id.padEnd(12)} ${shown}\n`);
+};
+
+for (const w of workloads) {
+  const acc = new Map(); // runner id -> its merged result so far
+  for (let round = 0; round < reps; round++) {
+    for (const r of runners) {
+      if (r.failed || acc.get(r.id)?.error || (r.slow && round > 0)) continue;
+      const params = paramsFor(r, w);
+      const res = await runOne(r, w, params, 600_000, r.slow ? reps : 1, warmup);
+      const prev = acc.get(r.id);
+      acc.set(r.id, res.error || !prev ? res : { ...res, times_ms: [...prev.times_ms, ...res.times_ms] });
+    }
+  }
+  for (const r of runners) record(r, w, paramsFor(r, w), r.failed ? { error: r.failed } : acc.get(r.id));
 }
+if (!onlyWorkloads || onlyWorkloads.includes('memory'))
+  for (const r of runners) record(r, 'memory', paramsFor(r, 'memory'), r.failed ? { error: r.failed } : await runOne(r, 'memory', paramsFor(r, 'memory'), 600_000));
 await closeBrowser();
 const elapsed = (Date.now() - t0) / 1000;
 
@@ -328,7 +343,7 @@ function deviations() {
   return out.join('\n');
 }
 
-const table = `### Throughput (median of ${reps} runs after ${warmup} warm-up; in brackets the ratio to BEAM with default schedulers, higher is faster)\n\n${throughputTable()}\n\n${deviations()}\n\n### Median time per run (ms)\n\n${timeTable()}\n\n### Memory per idle process\n\n${memoryTable()}\n\n### Targets\n\n${targets()}\n`;
+const table = `### Throughput (median of ${reps} runs, each runner after ${warmup} warm-up run${warmup === 1 ? '' : 's'} per process; in brackets the ratio to BEAM with default schedulers, higher is faster)\n\n${throughputTable()}\n\n${deviations()}\n\n### Median time per run (ms)\n\n${timeTable()}\n\n### Memory per idle process\n\n${memoryTable()}\n\n### Targets\n\n${targets()}\n`;
 process.stdout.write(`\n${table}\nwall time of the whole run: ${elapsed.toFixed(0)} s\n`);
 
 if (resultsFile) writeFileSync(resultsFile, JSON.stringify(results, null, 1) + '\n');
@@ -349,7 +364,7 @@ function machine() {
   return [
     `- CPU: ${model}, ${cpus().length} logical cores (shared with other jobs: figures are noisy, hence medians)`,
     `- RAM: ${(totalmem() / 2 ** 30).toFixed(1)} GiB; OS: ${os}, Linux ${firstLine('uname', ['-r'])}`,
-    `- fauxtp ${fauxtpVersion} (${firstLine('git', ['rev-parse', '--short', 'HEAD'])}); C: ${firstLine('cc', ['--version'])} -O2 LTO; Emscripten ${firstLine('emcc', ['--version']).replace(/^emcc \(.*?\) /, '')}; wasm32-wasi with ${firstLine('clang', ['--version'])}`,
+    `- fauxtp ${fauxtpVersion} (${firstLine('git', ['rev-parse', '--short', 'HEAD'])}); C: ${firstLine('cc', ['--version'])} -O2 LTO; Emscripten ${firstLine('emcc', ['--version']).replace(/^emcc \(.*?\) /, '').replace(/ \(\)$/, '')}; wasm32-wasi with ${firstLine('clang', ['--version'])}`,
     `- Node ${process.version}; Wasmtime ${wasmtime ? firstLine(join(wasmtime, 'wasmtime'), ['--version']) : firstLine('wasmtime', ['--version'])}; ${firstLine('/usr/bin/chromium', ['--version'])}`,
     `- Erlang/OTP ${firstLine('erl', ['-noshell', '-eval', 'io:format("~s, ERTS ~s~n", [erlang:system_info(otp_release), erlang:system_info(version)]), halt().'])}, ${firstLine('erl', ['-noshell', '-eval', 'io:format("~p schedulers by default~n", [erlang:system_info(schedulers)]), halt().'])}`,
     `- ${firstLine(join(root, VENV, 'bin/python'), ['-c', 'import sys, importlib.metadata as m; print("Python", sys.version.split()[0] + ", fauxtp", m.version("fauxtp") + ", anyio", m.version("anyio"))'])}; nact ${NACT_VERSION}`
