@@ -25,15 +25,16 @@ export const playwrightPath = (() => {
 export const playwrightMissing = playwrightPath ? false : 'playwright-core is not installed (bash scripts/setup.sh)';
 
 /* Headless chromium with the flags a closed network needs (no background
- * connections to refuse). */
-export async function launchChromium() {
+ * connections to refuse), plus `extraArgs` (the peer benchmark asks for
+ * gc() and precise heap figures). */
+export async function launchChromium(extraArgs = []) {
   if (!playwrightPath) throw new Error(playwrightMissing);
   const mod = await import(pathToFileURL(playwrightPath).href);
   const chromium = mod.chromium ?? mod.default.chromium;
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs]
   });
 }
 
