@@ -345,6 +345,35 @@ TEST(call_gets_the_reply) {
   fx_runtime_free(rt);
 }
 
+/* A completion that makes the next call at once, as a host loop does. */
+typedef struct chain {
+  fx_pid_t server;
+  int left, replies, errors;
+} chain_t;
+
+static void next_call(fx_runtime_t *rt, void *ud, int status, fx_term_t value) {
+  chain_t *c = ud;
+  (void)value;
+  if (status != FX_OK) c->errors++;
+  else c->replies++;
+  if (c->left-- > 0 && fx_call(rt, fx_pid_term(c->server), fx_small(c->left), 5000, next_call, c, NULL) != FX_OK) c->errors++;
+}
+
+TEST(a_completion_callback_may_call_the_same_server_again) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  chain_t c = {0, 9, 0, 0};
+  ASSERT_OK(fx_spawn(rt, &server, FX_NIL, NULL, &c.server));
+  /* The callback runs while the server replies, but on the caller's
+   * behalf: its call is not the server calling itself. */
+  ASSERT_OK(fx_call(rt, fx_pid_term(c.server), fx_small(10), 5000, next_call, &c, NULL));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_EQ(c.errors, 0);
+  ASSERT_EQ(c.replies, 10);
+  ASSERT_EQ(fx_next_deadline(rt), -1);
+  fx_runtime_free(rt);
+}
+
 TEST(call_to_a_dead_server_fails_at_once) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
@@ -612,7 +641,8 @@ TEST_MAIN(spawn_runs_init_and_exits_normally, stale_pid_never_reaches_the_slot_r
           waiting_receive_resumes_after_the_backlog, receive_timeout_follows_the_injected_clock,
           receive_with_zero_timeout_polls, send_after_and_cancel_timer, many_timers_fire_in_deadline_order,
           registry_semantics, spawn_with_name_link_and_trap_exit, call_gets_the_reply,
-          call_to_a_dead_server_fails_at_once, call_fails_with_the_crash_reason_without_waiting,
+          call_to_a_dead_server_fails_at_once, a_completion_callback_may_call_the_same_server_again,
+          call_fails_with_the_crash_reason_without_waiting,
           call_times_out_and_the_late_reply_is_dropped, run_modes_and_fair_turns, run_budget_bounds_a_slice,
           a_busy_process_does_not_starve_others, callback_errors_crash_only_that_process,
           bad_arguments_are_errors, allocation_failures_leave_the_runtime_usable, send_etf_decodes_into_the_mailbox,

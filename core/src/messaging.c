@@ -65,7 +65,12 @@ static void complete(fx_runtime_t *rt, uint64_t key, int status, fx_term_t value
   fx_call_cb cb = c->cb;
   void *ud = c->ud;
   fx__free_small(rt, c);
+  /* The completion acts for the caller, not for the server whose reply
+   * (or exit) runs it: a call it makes is not the server calling itself. */
+  fx_proc_t *server = rt->current;
+  rt->current = NULL;
   cb(rt, ud, status, value);
+  rt->current = server;
 }
 
 static void call_timeout(fx_runtime_t *rt, void *ud, uint64_t key) {

@@ -108,7 +108,9 @@ int fx_cast(fx_runtime_t *rt, fx_term_t to, fx_term_t req);
 
 /* The outcome of a call: status FX_OK with the reply, FX_ETIMEDOUT, or
  * FX_EEXIT with the target's exit reason (noproc when it was already dead).
- * `value` is valid during the callback only. */
+ * `value` is valid during the callback only. The callback runs outside any
+ * process (also when the server's reply runs it): it may make the next
+ * call, to the same server too. */
 typedef void (*fx_call_cb)(fx_runtime_t *rt, void *ud, int status, fx_term_t value);
 
 /* Sends {'$gen_call', {CallerPid, Ref}, req} to `to` and completes `cb`
