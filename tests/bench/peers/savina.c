@@ -310,9 +310,9 @@ static void on_reply(fx_runtime_t *rt, void *ud, int status, fx_term_t value) {
   ((ctx_t *)ud)->result = fx_small_value(value);
 }
 
-/* From the host, one call at a time: call, run the loop until the reply.
- * (Chaining the next fx_call from on_reply is refused: the callback runs
- * while the server is the current process, so it reads as a self-call.) */
+/* From the host, one call at a time: call, run the loop until the reply
+ * (as a host drives the loop; the reply callback could also make the next
+ * call itself). */
 static void run_call(ctx_t *c) {
   check(fx_gen_server_start(c->rt, &call_counter, FX_NIL, NULL, &c->peer), "start");
   for (int64_t i = 1; i <= c->k; i++) {
