@@ -180,3 +180,28 @@ test('bad patterns are refused with a TypeError', async () => {
   assert.equal(rt.isAlive(pid), false);
   assert.ok(watcher.some((r) => r && r.error === 'TypeError'));
 });
+
+test('a receive loop whose clauses change between receives matches with the new ones', async () => {
+  const seen = [];
+  const pat = ['tag', 1, ANY];
+  const mapPat = { k: 1 };
+  class Loop extends Actor {
+    async run() {
+      // The same array, changed in place, then 0 and -0, then a plain
+      // object changed in place: each receive must see its own clauses.
+      seen.push(await this.receive([pat, (x) => ['first', x]]));
+      pat[1] = 2;
+      seen.push(await this.receive([pat, (x) => ['second', x]]));
+      seen.push(await this.receive([['z', 0], () => 'zero']));
+      seen.push(await this.receive([['z', -0], () => 'minus zero']));
+      seen.push(await this.receive([mapPat, () => 'k1']));
+      mapPat.k = 2;
+      seen.push(await this.receive([mapPat, () => 'k2']));
+      this.stop();
+    }
+  }
+  const pid = await rt.start(Loop);
+  for (const m of [['tag', 2, 'b'], ['tag', 1, 'a'], ['z', -0], ['z', 0], { k: 2 }, { k: 1 }]) await rt.send(pid, m);
+  while (rt.isAlive(pid)) await sleep(2);
+  assert.deepEqual(seen, [['first', 'a'], ['second', 'b'], 'zero', 'minus zero', 'k1', 'k2']);
+});

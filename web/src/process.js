@@ -32,6 +32,29 @@ export class StopSignal extends Error {
 
 const IDENTITY = (x) => x;
 
+/* A copy of a clause list's nesting of plain arrays (tuples), as it was
+ * when compiled: the caller may change its arrays afterwards. */
+function snapshot(p) {
+  return Array.isArray(p) && Object.getPrototypeOf(p) === Array.prototype ? p.map(snapshot) : p;
+}
+
+/* Whether patterns matches the snapshot of an earlier clause list: the same
+ * primitives (0 and -0 apart), the same immutable objects (ANY, IGNORE,
+ * type matchers, atoms and other frozen values), plain arrays of the same.
+ * Anything else counts as different (and goes the long way). */
+function samePatterns(patterns, snap) {
+  if (patterns.length !== snap.length) return false;
+  for (let i = 0; i < patterns.length; i++) if (!samePattern(patterns[i], snap[i])) return false;
+  return true;
+}
+
+function samePattern(x, y) {
+  if (x === y) return typeof x === 'number' ? Object.is(x, y) : typeof x !== 'object' || x === null || Object.isFrozen(x);
+  if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length || Object.getPrototypeOf(x) !== Array.prototype) return false;
+  for (let i = 0; i < x.length; i++) if (!samePattern(x[i], y[i])) return false;
+  return true;
+}
+
 export class Proc {
   constructor(rt, pid, actor) {
     this.rt = rt;
@@ -44,6 +67,8 @@ export class Proc {
     this.trapExits = false;
     this.links = new Map(); // pid.key -> Pid, as this process made them
     this.monitors = new Map(); // ref.key -> Ref
+    this.lastEntry = null; // the pattern entry of the last receive, and its clauses
+    this.lastPatterns = null;
     this.started = 0;
     if (actor) actor[PROC] = this;
   }
@@ -84,11 +109,19 @@ export class Proc {
         handlers[i] = c[1];
       }
     }
-    let entry;
-    try {
-      entry = this.rt.patternEntry(patterns);
-    } catch (e) {
-      return Promise.reject(e);
+    let entry = this.lastEntry;
+    /* A loop usually receives with the same clauses each time: compared
+     * with the last ones, they need no key built and looked up. */
+    if (entry !== null && !entry.evicted && samePatterns(patterns, this.lastPatterns)) {
+      entry.uses++;
+    } else {
+      try {
+        entry = this.rt.patternEntry(patterns);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      this.lastEntry = entry;
+      this.lastPatterns = snapshot(patterns);
     }
     return new Promise((resolve, reject) => {
       this.waiting = { entry, handlers, resolve, reject };
