@@ -865,36 +865,49 @@ TEST(msg_copy_and_pool) {
   fx_term_format(rt, big->term, buf, sizeof buf);
   const char *prefix = "{ok,#{a => [1,18446744073709551615|a],b => -0.0,<<\"key\">> => #Ref<0.0.0.1>},<<1,2,";
   ASSERT(strncmp(buf, prefix, strlen(prefix)) == 0);
-  /* Small messages come from, and go back to, the pool. */
+  /* Small messages come from, and go back to, two pools by size. */
   fx_msg_t *s1, *s2, *s3;
   ASSERT_OK(fx__msg_from_term(rt, FX_ATOM(OK), &s1));
   ASSERT_EQ(s1->nwords, 0);
   ASSERT_EQ(s1->term, FX_ATOM(OK));
-  ASSERT_EQ(s1->alloc_words, FX_MSG_POOL_WORDS);
+  ASSERT_EQ(s1->alloc_words, FX_MSG_TINY_WORDS);
   fx_term_t f = mk_t2(h, mk_float(h, 2.5), mk_str(h, "x"));
   ASSERT_OK(fx__msg_from_term(rt, f, &s2));
   ASSERT_EQ(s2->nwords, 3 + 2 + 2);
+  ASSERT_EQ(s2->alloc_words, FX_MSG_POOL_WORDS);
   ASSERT(fx_term_equal(rt, s2->term, f));
-  ASSERT_EQ(rt->msg_pool_len, 0);
+  ASSERT_EQ(rt->msg_pool_len[0] + rt->msg_pool_len[1], 0);
   long allocs = a.allocations;
   fx__msg_free(rt, s1);
-  fx__msg_free(rt, big); /* too big for the pool */
-  ASSERT_EQ(rt->msg_pool_len, 1);
+  fx__msg_free(rt, big); /* too big for the pools */
+  ASSERT_EQ(rt->msg_pool_len[0], 1);
+  ASSERT_EQ(rt->msg_pool_len[1], 0);
   ASSERT_OK(fx__msg_from_term(rt, fx_small(1), &s3));
   ASSERT(s3 == s1); /* recycled */
   ASSERT_EQ(a.allocations, allocs);
-  ASSERT_EQ(rt->msg_pool_len, 0);
+  ASSERT_EQ(rt->msg_pool_len[0], 0);
   fx__msg_free(rt, s3);
   fx__msg_free(rt, s2);
   fx__msg_free(rt, NULL);
-  ASSERT_EQ(rt->msg_pool_len, 2);
-  /* The pool is bounded. */
-  enum { K = FX_MSG_POOL_MAX + 10 };
+  ASSERT_EQ(rt->msg_pool_len[0], 1);
+  ASSERT_EQ(rt->msg_pool_len[1], 1);
+  /* A tiny message never takes a big block, nor a big one a tiny block. */
+  fx_msg_t *t4 = fx__msg_alloc(rt, FX_MSG_TINY_WORDS), *t5 = fx__msg_alloc(rt, FX_MSG_TINY_WORDS + 1);
+  ASSERT(t4 == s1 && t4->alloc_words == FX_MSG_TINY_WORDS);
+  ASSERT(t5 == s2 && t5->alloc_words == FX_MSG_POOL_WORDS);
+  fx__msg_free(rt, t4);
+  fx__msg_free(rt, t5);
+  /* The pools are bounded. */
+  enum { K = 2 * FX_MSG_POOL_MAX + 10 };
   fx_msg_t **ms = malloc(K * sizeof *ms);
-  for (size_t i = 0; i < K; i++) ASSERT((ms[i] = fx__msg_alloc(rt, i % (FX_MSG_POOL_WORDS + 1))) != NULL);
+  for (size_t i = 0; i < K; i++) { /* every size, tiny and big in turn */
+    size_t n = i % 2 ? i % (FX_MSG_TINY_WORDS + 1) : FX_MSG_TINY_WORDS + 1 + i % (FX_MSG_POOL_WORDS - FX_MSG_TINY_WORDS);
+    ASSERT((ms[i] = fx__msg_alloc(rt, n)) != NULL);
+  }
   for (size_t i = 0; i < K; i++) fx__msg_free(rt, ms[i]);
   free(ms);
-  ASSERT_EQ(rt->msg_pool_len, FX_MSG_POOL_MAX);
+  ASSERT_EQ(rt->msg_pool_len[0], FX_MSG_POOL_MAX);
+  ASSERT_EQ(rt->msg_pool_len[1], FX_MSG_POOL_MAX);
   /* Exactly at the pool size, and just past it. */
   fx_msg_t *x = fx__msg_alloc(rt, FX_MSG_POOL_WORDS), *y = fx__msg_alloc(rt, FX_MSG_POOL_WORDS + 1);
   ASSERT_EQ(x->alloc_words, FX_MSG_POOL_WORDS);

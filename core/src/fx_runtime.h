@@ -197,24 +197,29 @@ struct fx_runtime {
 
   void *small_pool; /* recycled FX_SMALL_BYTES blocks, linked through their first word */
   uint32_t small_pool_len;
-  fx_msg_t *msg_pool; /* recycled small messages */
-  uint32_t msg_pool_len;
+  fx_msg_t *msg_pool[2]; /* recycled small messages: FX_MSG_TINY_WORDS, FX_MSG_POOL_WORDS */
+  uint32_t msg_pool_len[2];
 };
 
+/* Small messages come in two sizes, recycled through a free list each on
+ * the runtime: most messages ({tag, N}, {'$gen_cast', ping}, an atom) fit
+ * FX_MSG_TINY_WORDS, a flood of them queued costs 64 bytes each. */
+#define FX_MSG_TINY_WORDS 4
 #define FX_MSG_POOL_WORDS 16
 #define FX_MSG_POOL_MAX 1024
 
 /* Allocates a message of `nwords` payload words. A small one always gets
- * exactly FX_MSG_POOL_WORDS, so that alloc_words == FX_MSG_POOL_WORDS marks
- * it as poolable on free; the pool's pop and push are inline (one of each
- * per message sent), the rest is in message.c. */
+ * exactly FX_MSG_TINY_WORDS or FX_MSG_POOL_WORDS, which marks it as
+ * poolable on free; the pools' pop and push are inline (one of each per
+ * message sent), the rest is in message.c. */
 fx_msg_t *fx__msg_alloc_new(fx_runtime_t *rt, size_t nwords);
 void fx__msg_release(fx_runtime_t *rt, fx_msg_t *m);
 static inline fx_msg_t *fx__msg_alloc(fx_runtime_t *rt, size_t nwords) {
-  fx_msg_t *m = rt->msg_pool;
+  int big = nwords > FX_MSG_TINY_WORDS;
+  fx_msg_t *m = rt->msg_pool[big];
   if (nwords > FX_MSG_POOL_WORDS || !m) return fx__msg_alloc_new(rt, nwords);
-  rt->msg_pool = m->next;
-  rt->msg_pool_len--;
+  rt->msg_pool[big] = m->next;
+  rt->msg_pool_len[big]--;
   m->next = NULL;
   m->term = FX_NONE;
   m->from = 0;
@@ -222,11 +227,13 @@ static inline fx_msg_t *fx__msg_alloc(fx_runtime_t *rt, size_t nwords) {
   return m;
 }
 static inline void fx__msg_free(fx_runtime_t *rt, fx_msg_t *m) {
-  if (m && m->alloc_words == FX_MSG_POOL_WORDS && rt->msg_pool_len < FX_MSG_POOL_MAX) {
-    m->next = rt->msg_pool;
-    rt->msg_pool = m;
-    rt->msg_pool_len++;
-  } else if (m) {
+  if (!m) return;
+  int big = m->alloc_words == FX_MSG_POOL_WORDS;
+  if ((big || m->alloc_words == FX_MSG_TINY_WORDS) && rt->msg_pool_len[big] < FX_MSG_POOL_MAX) {
+    m->next = rt->msg_pool[big];
+    rt->msg_pool[big] = m;
+    rt->msg_pool_len[big]++;
+  } else {
     fx__msg_release(rt, m);
   }
 }

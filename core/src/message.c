@@ -1,9 +1,9 @@
 /* Messages: a copied term in ONE allocation (the fx_msg_t header followed by
  * its words), owned by whoever holds the message (a mailbox, a timer, an
- * exit signal). Small messages are the common case, so those are all
- * allocated at one size, FX_MSG_POOL_WORDS, and recycled through a free
- * list on the runtime (rt->msg_pool) instead of going back to the
- * allocator each time. */
+ * exit signal). Small messages are the common case, so those are
+ * allocated at one of two sizes (FX_MSG_TINY_WORDS, FX_MSG_POOL_WORDS) and
+ * recycled through a free list each on the runtime (rt->msg_pool) instead
+ * of going back to the allocator each time. */
 #include "fx_runtime.h"
 
 static size_t msg_bytes(size_t words) { return sizeof(fx_msg_t) + words * sizeof(uint64_t); }
@@ -12,7 +12,7 @@ static size_t msg_bytes(size_t words) { return sizeof(fx_msg_t) + words * sizeof
 fx_msg_t *fx__msg_alloc_new(fx_runtime_t *rt, size_t nwords) {
   /* nwords must fit the header's uint32 and the byte size a size_t. */
   if (!rt || nwords > UINT32_MAX || nwords > (SIZE_MAX - sizeof(fx_msg_t)) / sizeof(uint64_t)) return NULL;
-  size_t cap = nwords <= FX_MSG_POOL_WORDS ? FX_MSG_POOL_WORDS : nwords;
+  size_t cap = nwords <= FX_MSG_TINY_WORDS ? FX_MSG_TINY_WORDS : nwords <= FX_MSG_POOL_WORDS ? FX_MSG_POOL_WORDS : nwords;
   fx_msg_t *m = fx__alloc(rt, msg_bytes(cap));
   if (!m) return NULL;
   m->next = NULL;
@@ -27,12 +27,14 @@ fx_msg_t *fx__msg_alloc_new(fx_runtime_t *rt, size_t nwords) {
 void fx__msg_release(fx_runtime_t *rt, fx_msg_t *m) { fx__free(rt, m, msg_bytes(m->alloc_words)); }
 
 void fx__msg_pool_free(fx_runtime_t *rt) {
-  while (rt->msg_pool) {
-    fx_msg_t *m = rt->msg_pool;
-    rt->msg_pool = m->next;
-    fx__free(rt, m, msg_bytes(m->alloc_words));
+  for (int i = 0; i < 2; i++) {
+    while (rt->msg_pool[i]) {
+      fx_msg_t *m = rt->msg_pool[i];
+      rt->msg_pool[i] = m->next;
+      fx__free(rt, m, msg_bytes(m->alloc_words));
+    }
+    rt->msg_pool_len[i] = 0;
   }
-  rt->msg_pool_len = 0;
 }
 
 /* Most messages are an immediate or a small tuple of immediates ({tag, N},
