@@ -147,6 +147,9 @@ static int64_t ms(double v) { return v < 0 ? FX_INFINITY : v > 9e15 ? (int64_t)9
 
 /* ---- the runtime ---- */
 
+/* fx_process_info's statuses, by fx_process_status_t, as atoms. */
+static const char *const statuses[] = {"", "runnable", "waiting", "host", "running"};
+
 static int64_t host_clock(void *ud) { return ((const fxw_t *)ud)->now; }
 
 EXPORT fxw_t *fxw_new(uint32_t max_processes) {
@@ -158,7 +161,12 @@ EXPORT fxw_t *fxw_new(uint32_t max_processes) {
   w->now = (int64_t)emscripten_get_now();
   cfg.clock = host_clock;
   cfg.clock_ud = w;
-  if (fx_runtime_new(&cfg, &w->rt) != FX_OK || fx_heap_new(w->rt, &w->heap) != FX_OK) {
+  /* What introspection needs is made now, so that it still answers when
+   * memory has run out: its atoms, and room for its results. */
+  fx_term_t status;
+  int ok = fx_runtime_new(&cfg, &w->rt) == FX_OK && fx_heap_new(w->rt, &w->heap) == FX_OK && reserve(w, 4096) == FX_OK;
+  for (size_t i = 0; ok && i < sizeof statuses / sizeof *statuses; i++) ok = fx_atom_cstr(w->rt, statuses[i], &status) == FX_OK;
+  if (!ok) {
     if (w->rt) fx_runtime_free(w->rt);
     free(w);
     return NULL;
@@ -494,6 +502,7 @@ EXPORT int fxw_registered_name(fxw_t *w, uint32_t index, uint32_t gen) {
 /* Every live process, as the ETF of a list of pids. */
 EXPORT int fxw_processes(fxw_t *w) {
   size_t n = 0;
+  fx_heap_reset(w->heap); /* the scratch heap's kept chunk is room enough: no allocation when memory is short */
   int err = fx_processes(w->rt, NULL, 0, &n);
   fx_pid_t *pids = err ? NULL : malloc((n ? n : 1) * sizeof *pids);
   if (!err && !pids) err = FX_ENOMEM;
@@ -510,13 +519,13 @@ EXPORT int fxw_processes(fxw_t *w) {
  * {Behaviour, Status, MailboxLength, Links, Monitors, MonitoredBy,
  *  TrapExit, Supervisor | undefined}. */
 EXPORT int fxw_process_info(fxw_t *w, uint32_t index, uint32_t gen) {
-  static const char *const statuses[] = {"", "runnable", "waiting", "host", "running"};
   fx_process_info_t info;
   fx_pid_t pid = pid_of(index, gen), links[64];
   size_t nlinks = 0;
   int err = fx_process_info(w->rt, pid, &info);
   if (!err) err = fx_process_links(w->rt, pid, links, 64, &nlinks);
   if (err) return err;
+  fx_heap_reset(w->heap); /* as in fxw_processes */
   fx_term_t el[8], list = FX_NIL;
   for (size_t i = nlinks < 64 ? nlinks : 64; !err && i-- > 0;) err = fx_make_cons(w->heap, fx_pid_term(links[i]), list, &list);
   if (!err) err = fx_make_string(w->heap, info.behaviour, &el[0]);
