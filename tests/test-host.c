@@ -243,6 +243,33 @@ TEST(allocation_failures_leave_no_trace) {
   }
 }
 
+/* Memory gone (every allocation fails) with a mailbox full: the host
+ * process still gets its matches as events, one after another, instead of
+ * crashing with enomem (events come from a reserve its start topped up). */
+TEST(matches_become_events_when_memory_has_run_out) {
+  fx_test_clock_t clock = {0};
+  fx_test_alloc_t alloc;
+  fx_runtime_t *rt;
+  ASSERT_OK(new_rt_alloc(&clock, &alloc, &rt));
+  fx_pid_t pid;
+  ASSERT_OK(fx_host_spawn(rt, 1, NULL, &pid));
+  for (int i = 0; i < 20; i++) send_tagged(rt, pid, "m", i);
+  alloc.countdown = 0;
+  alloc.sticky = 1;
+  char buf[256], want[64];
+  for (int i = 0; i < 20; i++) {
+    ASSERT_EQ(fx_host_receive(rt, pid, NULL, FX_INFINITY), 1);
+    snprintf(want, sizeof want, "match clause=0 status=0 {m,%d} []", i);
+    ASSERT_STREQ(events(rt, buf, sizeof buf), want);
+  }
+  ASSERT(fx_is_alive(rt, pid));
+  alloc.sticky = 0;
+  alloc.countdown = -1;
+  fx_runtime_free(rt);
+  ASSERT_EQ(alloc.live, 0);
+}
+
 TEST_MAIN(a_match_becomes_an_event_and_the_process_waits_for_its_host, receive_timeouts_become_events,
+          matches_become_events_when_memory_has_run_out,
           exits_become_events_that_say_how, host_calls_complete_as_events,
           supervisors_start_and_restart_host_children, bad_uses_are_errors, allocation_failures_leave_no_trace)

@@ -194,6 +194,8 @@ struct fx_runtime {
   bool delivering_signals;
 
   struct fx_host_event *host_head, **host_tail; /* events for the host */
+  struct fx_host_event *event_pool; /* recycled small events (host.c) */
+  uint32_t event_pool_len;
 
   void *small_pool; /* recycled FX_SMALL_BYTES blocks, linked through their first word */
   uint32_t small_pool_len;

@@ -94,5 +94,7 @@ void fx__host_on_exit(fx_proc_t *p, fx_term_t reason, fx_exit_kind_t kind);
 void fx__host_call_done(fx_runtime_t *rt, void *ud, int status, fx_term_t value);
 void fx__host_event_free(fx_runtime_t *rt, struct fx_host_event *ev);
 void fx__host_free_events(fx_runtime_t *rt);
+/* Frees the recycled host events (fx_runtime_free). */
+void fx__host_event_pool_free(fx_runtime_t *rt);
 
 #endif

@@ -13,18 +13,64 @@ typedef struct host_state {
 
 /* ---- events ---- */
 
+/* Events of up to EVENT_SMALL extracted terms are all allocated with room
+ * for EVENT_SMALL and recycled through a pool on the runtime. Each host
+ * process keeps the pool at EVENT_RESERVE or more while it lives (topped
+ * up when it starts), so that a match still becomes an event when memory
+ * has run out (a flooded mailbox): the process receives and frees memory
+ * instead of crashing with enomem. */
+enum { EVENT_SMALL = 4, EVENT_RESERVE = 4, EVENT_POOL_MAX = 256 };
+
+static size_t event_slots(size_t nextracted) { return nextracted <= EVENT_SMALL ? EVENT_SMALL : nextracted; }
+static size_t event_size(size_t nextracted) { return sizeof(fx_host_event_t) + event_slots(nextracted) * sizeof(fx_term_t); }
+
 static fx_host_event_t *event_new(fx_runtime_t *rt, size_t nextracted) {
-  fx_host_event_t *ev = fx__calloc(rt, sizeof *ev + nextracted * sizeof(fx_term_t));
-  if (ev) ev->nextracted = (uint32_t)nextracted;
+  fx_host_event_t *ev = nextracted <= EVENT_SMALL ? rt->event_pool : NULL;
+  if (ev) {
+    rt->event_pool = ev->next;
+    rt->event_pool_len--;
+    memset(ev, 0, event_size(0));
+  } else if (!(ev = fx__calloc(rt, event_size(nextracted)))) {
+    return NULL;
+  }
+  ev->nextracted = (uint32_t)nextracted;
   return ev;
 }
 
-static size_t event_size(const fx_host_event_t *ev) { return sizeof *ev + ev->nextracted * sizeof(fx_term_t); }
+static void event_release(fx_runtime_t *rt, fx_host_event_t *ev) {
+  if (ev->nextracted <= EVENT_SMALL && rt->event_pool_len < EVENT_POOL_MAX) {
+    ev->next = rt->event_pool;
+    rt->event_pool = ev;
+    rt->event_pool_len++;
+  } else {
+    fx__free(rt, ev, event_size(ev->nextracted));
+  }
+}
+
+/* Tops the pool up to `want` events (a host process starting). */
+static int event_reserve(fx_runtime_t *rt, uint32_t want) {
+  while (rt->event_pool_len < want) {
+    fx_host_event_t *ev = fx__calloc(rt, event_size(0));
+    if (!ev) return FX_ENOMEM;
+    event_release(rt, ev);
+  }
+  return FX_OK;
+}
 
 void fx__host_event_free(fx_runtime_t *rt, fx_host_event_t *ev) {
   if (!ev) return;
   fx__msg_free(rt, ev->owner_data);
-  fx__free(rt, ev, event_size(ev));
+  ev->owner_data = NULL;
+  event_release(rt, ev);
+}
+
+void fx__host_event_pool_free(fx_runtime_t *rt) {
+  while (rt->event_pool) {
+    fx_host_event_t *ev = rt->event_pool;
+    rt->event_pool = ev->next;
+    fx__free(rt, ev, event_size(0));
+  }
+  rt->event_pool_len = 0;
 }
 
 static void push(fx_runtime_t *rt, fx_host_event_t *ev) {
@@ -65,7 +111,7 @@ void fx__host_free_events(fx_runtime_t *rt) { fx_host_release_events(rt, fx_host
 static int host_init(fx_proc_t *self, void *state, fx_term_t arg) {
   host_state_t *s = state;
   s->kind = (uint32_t)fx_small_value(arg);
-  if (!(s->exit_event = event_new(self->rt, 0))) return FX_ENOMEM;
+  if (event_reserve(self->rt, EVENT_RESERVE) != FX_OK || !(s->exit_event = event_new(self->rt, 0))) return FX_ENOMEM;
   return fx_hold(self);
 }
 

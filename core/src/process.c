@@ -435,6 +435,7 @@ void fx__sched_free_all(fx_runtime_t *rt) {
       fx__free_small(rt, (void *)(uintptr_t)rt->monitors.entries[i].value);
   fx__calls_free(rt);
   fx__host_free_events(rt);
+  fx__host_event_pool_free(rt); /* last: the frees above recycle their events */
   fx__signals_free(rt);
   fx__timers_free(rt);
   fx__map64_free(rt, &rt->registry);
