@@ -84,8 +84,8 @@ class ActorProc extends Proc {
     this.rt.hostExit(this, reason);
   }
 
-  onExit(reason, self) {
-    super.onExit(reason, self);
+  onExit(reason) {
+    super.onExit(reason);
     this.actor.exited?.(reason);
   }
 }

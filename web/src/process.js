@@ -163,13 +163,14 @@ export class Proc {
     this.fail(new ReceiveTimeout('receive timed out'));
   }
 
-  /* The core says the process ended. `self`: it ended itself (the host
-   * asked); otherwise an exit signal ended it. */
-  onExit(reason, self) {
+  /* The core says the process ended: an exit signal, the host's own
+   * request, or the core could not go on with it (out of memory). A
+   * receive still waiting fails. */
+  onExit(reason) {
     if (this.dead) return;
     this.dead = true;
     this.exitReason = reason;
-    if (!self) this.fail(new Killed(reason));
+    this.fail(new Killed(reason));
   }
 
   /* stop(): ends the process once its current handler returns; a process

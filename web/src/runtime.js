@@ -20,9 +20,9 @@ const EV_TIMEOUT = 2;
 const EV_EXIT = 3;
 const EV_CALL = 4;
 const EV_START = 5;
-const EXIT_SELF = 0;
 
 const RESOLVED = Promise.resolve();
+const ANY_KEY = keyOf([ANY]);
 const GEN_CAST = atom('$gen_cast');
 const BUDGET = 2048;
 const PATTERN_CACHE = 512;
@@ -165,6 +165,10 @@ export class Runtime {
     this.classes = []; // host kind -> actor class
     this.kinds = new Map(); // actor class -> host kind
     this.patterns = new Map(); // key -> { slot, uses, key, evicted }
+    /* Receiving any message, compiled now and never evicted or freed: a
+     * mailbox flooded until memory ran out can still be drained. */
+    this.anyEntry = undefined;
+    this.anyEntry = this.patternEntry([ANY]);
     this.startLog = null; // { pid, started } of supervised actors, while a supervisor starts
     this.tracers = null;
     this.scheduled = false;
@@ -196,7 +200,7 @@ export class Runtime {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    for (const proc of this.procs.values()) proc.onExit('killed', false);
+    for (const proc of this.procs.values()) proc.onExit('killed');
     this.procs.clear();
     for (const c of this.calls.values()) c.reject(new ExitError('noproc', 'runtime closed'));
     this.calls.clear();
@@ -350,7 +354,7 @@ export class Runtime {
             const p = this.procs.get(index);
             if (p !== undefined && p.pid.serial === gen) {
               this.procs.delete(index);
-              p.onExit(reason, w[h + 1] === EXIT_SELF);
+              p.onExit(reason);
             }
             break;
           }
@@ -442,9 +446,10 @@ export class Runtime {
 
   patternEntry(patterns) {
     const key = keyOf(patterns);
-    let e = key === null ? undefined : this.patterns.get(key);
+    let e = key === null ? undefined : key === ANY_KEY ? this.anyEntry : this.patterns.get(key);
     if (e === undefined) {
       const slot = this.native.compile(patterns);
+      if (slot === FX.ENOMEM) throw new FauxtpError(slot, 'receive');
       if (slot < 0) throw new TypeError(`receive: invalid pattern (${errName(slot)})`);
       e = { slot, uses: 0, key, evicted: key === null };
       if (key !== null) {
