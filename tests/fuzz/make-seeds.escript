@@ -8,6 +8,7 @@
 %%              legacy forms minor_version 0 writes
 %% pattern/     a flags byte, then u16-length-prefixed ETF pieces: the
 %%              pattern, then subjects (tests/fuzz/fuzz-pattern.c)
+%% runtime/     hand-written operation programs (tests/fuzz/fuzz-runtime.c)
 %%
 %% Rerun it after changing the formats; it replaces each folder's files.
 -mode(compile).
@@ -15,7 +16,8 @@
 main(_) ->
     Dir = filename:join(filename:dirname(escript:script_name()), "corpus"),
     write(Dir, "etf-decode", etf_seeds()),
-    write(Dir, "pattern", pattern_seeds()).
+    write(Dir, "pattern", pattern_seeds()),
+    write(Dir, "runtime", runtime_seeds()).
 
 write(Dir, Name, Seeds) ->
     Sub = filename:join(Dir, Name),
@@ -36,7 +38,7 @@ local_pid(Index, Gen) ->
 
 terms() ->
     Big = 1 bsl 200,
-    Keys = [{list_to_atom("k" ++ integer_to_list(I)), I} || I <- lists:seq(1, 40)],
+    Keys = [{I * 7919, I} || I <- lists:seq(1, 40)], % integer keys: a stable hash order
     [{"int-0", 0}, {"int-255", 255}, {"int-256", 256}, {"int-neg", -1},
      {"int-i32-min", -16#80000000}, {"int-i32-max", 16#7fffffff},
      {"int-small-max", (1 bsl 59) - 1}, {"int-small-min", -(1 bsl 59)},
@@ -97,3 +99,34 @@ pattern_seeds() ->
      P("deep", 0, lists:foldl(fun(_, A) -> {A} end, Any, lists:seq(1, 257)), []),
      P("bad-type", 0, type(nope), []),
      P("bad-reserved", 0, {'$fx_type', integer, extra}, [])].
+
+%% Runtime programs: opcode bytes (opcode mod 16) and operands, as
+%% tests/fuzz/fuzz-runtime.c's `step` reads them.
+%%   0 spawn  Mode|Trap<<3|Pat<<4  Link(bit 7: link to Link mod n+1)  Name(bit 7: name N mod 4)
+%%   1 send   To(bit 7: by name)  Op  Arg       2 send_etf  To  Len  Bytes...
+%%   3 exit   To  Reason(normal kill shutdown boom killed)
+%%   4 link A B   5 unlink A B   6 monitor W T   7 demonitor K   8 trap P On
+%%   9 register Name P   10 unregister Name   11 send_after To Ms Op
+%%   12 cancel K   13 clock +Ms   14/15 run Mode(< 64: budget, else mode mod 4)
+runtime_seeds() ->
+    Run = [14, 16#41],   % run idle
+    Spawn = fun(Flags) -> [0, Flags, 0, 0] end,
+    Prog = fun(Name, Ops) -> {Name, iolist_to_binary(Ops)} end,
+    [Prog("spawn-send-run", [Spawn(0), 1, 0, 0, 0, 1, 0, 0, 0, Run]),
+     Prog("forward-chain", [Spawn(0), Spawn(0), Spawn(0), 1, 0, 1, 1, 1, 1, 1, 2, 1, 2, 2, 0, Run]),
+     Prog("stop-crash", [Spawn(0), Spawn(0), 1, 0, 3, 2, 1, 1, 4, 0, Run]),
+     Prog("links", [Spawn(0), Spawn(8), [0, 0, 16#80, 0], 4, 0, 1, 4, 1, 2, 3, 0, 3, Run, 5, 1, 2]),
+     Prog("trap-exit", [Spawn(8), Spawn(0), 4, 0, 1, 3, 1, 1, 3, 0, 0, 8, 0, 0, 3, 0, 2, Run]),
+     Prog("monitors", [Spawn(0), Spawn(0), 6, 0, 1, 6, 1, 0, 7, 0, 3, 1, 1, 7, 0, 7, 1, 6, 0, 5, Run]),
+     Prog("registry", [Spawn(0), [0, 0, 0, 16#81], 9, 0, 0, 9, 0, 1, 9, 2, 0, 1, 16#80, 0, 0,
+                       1, 16#81, 0, 0, 10, 0, 10, 0, 3, 1, 1, 1, 16#81, 0, 0, Run]),
+     Prog("timers", [Spawn(0), 11, 0, 10, 0, 11, 0, 20, 0, 11, 16#80, 5, 0, 12, 1, 13, 15, 14, 3,
+                     12, 0, 13, 10, Run, 12, 0]),
+     Prog("receive-timeout", [Spawn(0), 1, 0, 9, 5, Run, 13, 6, Run, 1, 0, 9, 0, Run]),
+     Prog("patterns", [Spawn(16#20), Spawn(16#40), 1, 0, 0, 0, 1, 0, 3, 0, 1, 1, 6, 1, 1, 1, 6, 3,
+                       1, 1, 0, 0, Run]),
+     Prog("send-etf", [Spawn(0), 2, 0, 4, 131, 100, 0, 0, 2, 0, 3, 131, 97, 7, 2, 0, 2, 131, 116, Run]),
+     Prog("init-modes", [Spawn(1), Spawn(2), Spawn(3), Spawn(4), Spawn(5), Run]),
+     Prog("signals-from-inside", [Spawn(0), Spawn(0), 4, 0, 1, 1, 0, 5, 16#21, 1, 1, 5, 16#40, Run]),
+     Prog("run-modes", [Spawn(0), Spawn(0), 1, 0, 7, 0, 1, 1, 1, 0, 14, 3, 14, 16#40, 14, 16#42, 14, 16#43,
+                        14, 1, 15, 0, Run])].
