@@ -5,7 +5,8 @@
  * bytes; see `step`): spawn C processes, send them messages (fx_send, and
  * fx_send_etf with bytes from the input), exit signals with every kind of
  * reason, link/unlink, monitor/demonitor, trap_exit, the registry, timers
- * on a manual clock, and fx_run in each mode or with a budget. A message
+ * on a manual clock, calls (fx_call, answered with fx_reply by the
+ * processes), and fx_run in each mode or with a budget. A message
  * tells its receiver what to do (forward, stop, crash, signal, link,
  * change its receive pattern, yield, time out, start a timer).
  *
@@ -25,6 +26,8 @@
  *    and a timer is pending exactly until a run after its due time;
  *  - messages from one sender to one receiver are received in the order
  *    sent (each carries a sequence number);
+ *  - a call completes exactly once, with its own reply, by the end of the
+ *    operation that killed its target, or at a run after its timeout;
  *  - terminate runs at most once, destroy exactly once per process, and
  *    at teardown nothing leaks (ASan's leak checker). */
 #include <string.h>
@@ -34,6 +37,7 @@
 #define MAX_PROCS 24
 #define MAX_MONITORS 48
 #define MAX_TIMERS 48
+#define MAX_CALLS 32
 #define NNAMES 4
 #define NPATTERNS 6
 #define MAX_STEPS 256
@@ -66,6 +70,20 @@ typedef struct mtimer {
   int pending;
 } mtimer_t;
 
+struct ctx;
+
+/* A call from the harness: completes exactly once, with the reply (odd
+ * requests are answered by a process that takes any message), at the
+ * target's death, or at its timeout. */
+typedef struct mcall {
+  struct ctx *c;
+  int target;
+  int64_t due; /* -1: no timeout */
+  int req;
+  int expired; /* a run happened at or after due */
+  int done;
+} mcall_t;
+
 typedef struct spawn_req {
   int link; /* model index or -1 */
   int name; /* name index or -1 */
@@ -89,6 +107,8 @@ typedef struct ctx {
   int nmons;
   mtimer_t timers[MAX_TIMERS];
   int ntimers;
+  mcall_t calls[MAX_CALLS];
+  int ncalls;
   uint32_t seq[MAX_PROCS + 1][MAX_PROCS]; /* last sent, per sender and receiver */
   spawn_req_t req;
   int inits, destroys;
@@ -303,6 +323,15 @@ static int read_fz(ctx_t *c, int me, const fx_received_t *r, int *arg) {
   return (int)fx_small_value(fx_tuple_get(t, 3));
 }
 
+/* {'$gen_call', From, Req}: an odd Req is answered with itself. */
+static void answer_call(ctx_t *c, fx_term_t t) {
+  if (!fx_is_tuple(t) || fx_tuple_arity(t) != 3 || fx_tuple_get(t, 0) != FX_ATOM(GEN_CALL)) return;
+  fx_term_t req = fx_tuple_get(t, 2);
+  if (!fx_is_small(req) || !(fx_small_value(req) & 1)) return;
+  int err = fx_reply(c->rt, fx_tuple_get(t, 1), req);
+  FUZZ_CHECK(err == FX_OK, "fx_reply: %s", fx_err_name(err));
+}
+
 static int beh_handle(fx_proc_t *self, void *st, const fx_received_t *r) {
   proc_state_t *s = st;
   ctx_t *c = s->c;
@@ -311,6 +340,7 @@ static int beh_handle(fx_proc_t *self, void *st, const fx_received_t *r) {
   if (r->kind == FX_RECV_MESSAGE) {
     FUZZ_CHECK(r->clause >= 0 && (size_t)r->clause < (c->pats[m->pat] ? fx_pattern_clauses(c->pats[m->pat]) : 1),
                "clause %d", r->clause);
+    answer_call(c, r->message);
     int arg = 0, op = read_fz(c, s->idx, r, &arg);
     int rc = run_op(self, c, s->idx, op, arg);
     if (rc != 1) return rc;
@@ -374,6 +404,7 @@ static void check_model(ctx_t *c) {
       mons += c->mons[k].active && c->mons[k].watcher == i;
       by += c->mons[k].active && c->mons[k].target == i;
     }
+    for (int k = 0; k < c->ncalls; k++) by += !c->calls[k].done && c->calls[k].target == i; /* calls monitor too */
     FUZZ_CHECK(info.monitors == mons && info.monitored_by == by, "process %d: monitors %zu/%zu, model %zu/%zu", i,
                info.monitors, info.monitored_by, mons, by);
   }
@@ -468,8 +499,11 @@ static void send_etf(ctx_t *c) {
   c->in.p += len;
   fx_term_t t = FX_NONE;
   int derr = fx_etf_decode(c->rt, bytes, len, c->heap, &t);
-  /* A forged {fz, ...} would break the sequence numbers: not sent. */
-  if (derr == FX_OK && fx_is_tuple(t) && fx_tuple_arity(t) > 0 && fx_tuple_get(t, 0) == c->fz) return;
+  /* A forged {fz, ...} would break the sequence numbers, a forged
+   * {'$gen_call', ...} could answer a pending call: not sent. */
+  if (derr == FX_OK && fx_is_tuple(t) && fx_tuple_arity(t) > 0 &&
+      (fx_tuple_get(t, 0) == c->fz || fx_tuple_get(t, 0) == FX_ATOM(GEN_CALL)))
+    return;
   int alive = i < c->nprocs && c->procs[i].alive;
   size_t before = alive ? mailbox(c, i) : 0;
   int err = fx_send_etf(c->rt, fx_pid_term(pid_of(c, i)), bytes, len);
@@ -601,15 +635,51 @@ static void cancel_timer(ctx_t *c) {
   m->pending = 0;
 }
 
+static void on_call_done(fx_runtime_t *rt, void *ud, int status, fx_term_t value) {
+  mcall_t *k = ud;
+  ctx_t *c = k->c;
+  (void)rt;
+  FUZZ_CHECK(++k->done == 1, "a call completes twice");
+  if (status == FX_OK) {
+    FUZZ_CHECK(value == fx_small(k->req) && (k->req & 1), "call %d answered with something else", k->req);
+  } else if (status == FX_ETIMEDOUT) {
+    FUZZ_CHECK(k->due >= 0 && c->clock >= k->due, "a call times out early (due %lld, now %lld)", (long long)k->due,
+               (long long)c->clock);
+  } else {
+    FUZZ_CHECK(status == FX_EEXIT && !c->procs[k->target].alive, "a call ends with %s", fx_err_name(status));
+  }
+}
+
+/* fx_call from outside, by pid or by name. */
+static void call(ctx_t *c) {
+  uint8_t t = fuzz_u8(&c->in), ms = fuzz_u8(&c->in), req = fuzz_u8(&c->in);
+  if (c->ncalls >= MAX_CALLS) return;
+  int i = (t & 0x80) ? c->name_owner[t % NNAMES] : pick(c, t);
+  fx_term_t to = (t & 0x80) ? c->names[t % NNAMES] : fx_pid_term(pid_of(c, i));
+  int alive = i >= 0 && i < c->nprocs && c->procs[i].alive;
+  mcall_t *k = &c->calls[c->ncalls];
+  *k = (mcall_t){c, i, (ms & 0x80) ? -1 : c->clock + (ms & 63), req, 0, 0};
+  size_t before = alive ? mailbox(c, i) : 0;
+  int err = fx_call(c->rt, to, fx_small(req), k->due < 0 ? FX_INFINITY : (ms & 63), on_call_done, k, NULL);
+  if (!alive) {
+    FUZZ_CHECK(err == ((t & 0x80) ? FX_EBADNAME : FX_ENOPROC), "call to nobody: %s", fx_err_name(err));
+    return;
+  }
+  FUZZ_CHECK(err == FX_OK && mailbox(c, i) == before + 1, "fx_call: %s", fx_err_name(err));
+  c->ncalls++;
+}
+
 static void run(ctx_t *c) {
   uint8_t b = fuzz_u8(&c->in);
   int r;
   if (b < 0x40) r = fx_run_budget(c->rt, b);
   else r = fx_run(c->rt, (fx_run_mode_t)(b % 4));
   FUZZ_CHECK(r == 0 || r == 1, "fx_run: %d", r);
-  /* Every mode fires the timers due by now. */
+  /* Every mode fires the timers due by now, calls' timeouts included. */
   for (int k = 0; k < c->ntimers; k++)
     if (c->timers[k].due <= c->clock) c->timers[k].pending = 0;
+  for (int k = 0; k < c->ncalls; k++)
+    if (c->calls[k].due >= 0 && c->calls[k].due <= c->clock) c->calls[k].expired = 1;
   int64_t deadline = fx_next_deadline(c->rt);
   FUZZ_CHECK(r == (fx_runnable(c->rt) || deadline >= 0), "fx_run returned %d", r);
   if (b >= 0x40 && (b % 4 == FX_RUN_IDLE || b % 4 == FX_RUN_DEFAULT)) {
@@ -618,8 +688,10 @@ static void run(ctx_t *c) {
   }
 }
 
+/* One operation: an opcode byte (mod 17), then its operands, as the
+ * functions above read them and tests/fuzz/make-seeds.escript lists them. */
 static void step(ctx_t *c) {
-  switch (fuzz_u8(&c->in) % 16) {
+  switch (fuzz_u8(&c->in) % 17) {
   case 0: spawn(c); break;
   case 1: send(c); break;
   case 2: send_etf(c); break;
@@ -634,9 +706,16 @@ static void step(ctx_t *c) {
   case 11: send_after(c); break;
   case 12: cancel_timer(c); break;
   case 13: c->clock += fuzz_u8(&c->in); break;
-  default: run(c); break;
+  case 16: call(c); break;
+  default: run(c); break; /* 14, 15 */
   }
   check_model(c);
+  /* A call is over once its target is dead or its timeout has passed. */
+  for (int k = 0; k < c->ncalls; k++) {
+    const mcall_t *m = &c->calls[k];
+    FUZZ_CHECK(m->done || (c->procs[m->target].alive && !m->expired), "call %d to process %d still pending", k,
+               m->target);
+  }
 }
 
 /* ---- setup ---- */
@@ -699,6 +778,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (int k = 0; k < c->ntimers; k++)
     if (c->timers[k].due <= c->clock) c->timers[k].pending = 0;
   check_model(c);
+  for (int k = 0; k < c->ncalls; k++)
+    FUZZ_CHECK(c->calls[k].done || c->calls[k].due < 0 || c->calls[k].due > c->clock, "call %d still pending", k);
 
   /* No callback runs after the last check: the patterns can go first. */
   for (int k = 0; k < NPATTERNS; k++) fx_pattern_free(c->rt, c->pats[k]);

@@ -108,6 +108,7 @@ pattern_seeds() ->
 %%   4 link A B   5 unlink A B   6 monitor W T   7 demonitor K   8 trap P On
 %%   9 register Name P   10 unregister Name   11 send_after To Ms Op
 %%   12 cancel K   13 clock +Ms   14/15 run Mode(< 64: budget, else mode mod 4)
+%%   16 call To(bit 7: by name)  Timeout(bit 7: none, else ms mod 64)  Req(odd: answered)
 runtime_seeds() ->
     Run = [14, 16#41],   % run idle
     Spawn = fun(Flags) -> [0, Flags, 0, 0] end,
@@ -128,5 +129,7 @@ runtime_seeds() ->
      Prog("send-etf", [Spawn(0), 2, 0, 4, 131, 100, 0, 0, 2, 0, 3, 131, 97, 7, 2, 0, 2, 131, 116, Run]),
      Prog("init-modes", [Spawn(1), Spawn(2), Spawn(3), Spawn(4), Spawn(5), Run]),
      Prog("signals-from-inside", [Spawn(0), Spawn(0), 4, 0, 1, 1, 0, 5, 16#21, 1, 1, 5, 16#40, Run]),
+     Prog("calls", [Spawn(0), Spawn(16#10), [0, 0, 0, 16#80], 16, 0, 16#80, 3, 16, 1, 5, 4, 16, 0, 10, 2,
+                    16, 16#80, 16#80, 5, 16, 2, 16#80, 7, 16, 3, 0, 1, Run, 13, 20, Run, 16, 1, 16#80, 9, 3, 1, 1]),
      Prog("run-modes", [Spawn(0), Spawn(0), 1, 0, 7, 0, 1, 1, 1, 0, 14, 3, 14, 16#40, 14, 16#42, 14, 16#43,
                         14, 1, 15, 0, Run])].
