@@ -1,7 +1,8 @@
 /* libFuzzer target: the ETF decoder on arbitrary bytes.
  *
- * Whatever the bytes, measuring and decoding agree and never read or write
- * out of bounds. When the input decodes to t:
+ * Whatever the bytes, measuring allocates and interns nothing, measuring
+ * and decoding agree, and neither reads or writes out of bounds. When the
+ * input decodes to t:
  *  - the words measured are exactly the words a copy of t takes, and
  *    decode_into given one word fewer fails with FX_ENOSPACE;
  *  - t encodes (encoded_size and encode agree; one byte less is
@@ -59,8 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fx_heap_t *h = NULL;
   FUZZ_CHECK(fx_heap_new(rt, &h) == FX_OK, "fx_heap_new");
 
-  size_t words = 0;
+  size_t words = 0, memory = fx_runtime_memory(rt);
   int merr = fx_etf_measure(rt, data, size, &words);
+  FUZZ_CHECK(fx_runtime_memory(rt) == memory, "measuring allocates (or interns) nothing");
   fx_term_t t = FX_NONE;
   int err = fx_etf_decode(rt, data, size, h, &t);
   if (merr != FX_OK) {
