@@ -15,6 +15,8 @@
  *    too small a vector FX_ENOSPACE and the count it needs; every
  *    extracted term is a whole term (it encodes);
  *  - a clause with no reserved shape matches itself, extracting nothing;
+ *  - the clauses compile together exactly when each compiles alone, and
+ *    the set matches with the first clause that matches alone;
  *  - {'$fx_literal', S} matches exactly the terms =:= S. */
 #include <string.h>
 
@@ -153,22 +155,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   add_subject(&s, fx_small(-1));
   add_subject(&s, FX_NIL);
 
-  fx_pattern_t *p = compile(rt, clauses, nclauses, cflags);
-  if (p) {
-    for (size_t i = 0; i < s.n; i++) check_match(rt, p, s.t[i]);
-    fx_pattern_free(rt, p);
-  }
-  /* Each plain clause alone matches itself. */
+  /* Each clause alone; a plain one matches itself. */
+  fx_pattern_t *one[MAX_CLAUSES];
+  size_t compiled = 0;
   for (size_t i = 0; i < nclauses; i++) {
+    one[i] = compile(rt, &clauses[i], 1, cflags);
+    if (!one[i]) continue; /* malformed, too deep or too big */
+    compiled++;
     if (!is_plain(clauses[i])) continue;
-    fx_pattern_t *one = compile(rt, &clauses[i], 1, cflags);
-    if (!one) continue; /* too deep, or too big */
     size_t n = 1;
     fx_term_t out[FX_PATTERN_MAX_EXTRACT];
-    int r = fx_pattern_match(rt, one, clauses[i], out, FX_PATTERN_MAX_EXTRACT, &n);
+    int r = fx_pattern_match(rt, one[i], clauses[i], out, FX_PATTERN_MAX_EXTRACT, &n);
     FUZZ_CHECK(r == 0 && n == 0, "plain clause %zu matches itself: %d, %zu extracted", i, r, n);
-    fx_pattern_free(rt, one);
   }
+  /* The clauses together compile when each does, and match as the first
+   * of them that matches alone. */
+  fx_pattern_t *p = compile(rt, clauses, nclauses, cflags);
+  FUZZ_CHECK((p != NULL) == (compiled == nclauses), "%zu of %zu clauses compile alone, together: %s", compiled,
+             nclauses, p ? "yes" : "no");
+  if (p) {
+    for (size_t i = 0; i < s.n; i++) {
+      int r = check_match(rt, p, s.t[i]), first = -1;
+      for (size_t k = 0; k < nclauses && first < 0; k++)
+        if (fx_pattern_match(rt, one[k], s.t[i], NULL, 0, NULL) != -1) first = (int)k;
+      FUZZ_CHECK(r == first, "subject %zu: clause %d of the set, clause %d alone", i, r, first);
+    }
+    fx_pattern_free(rt, p);
+  }
+  for (size_t i = 0; i < nclauses; i++) fx_pattern_free(rt, one[i]);
   for (size_t i = 0; i < s.n; i++) check_literal(rt, h, &s, i, cflags);
 
 done:
