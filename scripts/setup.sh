@@ -22,7 +22,8 @@ export DEBIAN_FRONTEND=noninteractive
 # ---- Debian packages --------------------------------------------------------
 # cmake, ninja-build, gcc       the build; gcc is the release preset's cc
 # clang, lld, llvm              native debug build (clang + ASan/UBSan runtime
-# libclang-rt-14-dev              from libclang-rt-14-dev); the WASI build
+# libclang-rt-14-dev              from libclang-rt-14-dev, which also has
+#                                 libFuzzer for the fuzz preset); the WASI build
 # wasi-libc                       (clang --target=wasm32-wasi, wasm-ld,
 # libclang-rt-14-dev-wasm32       llvm-ar) with wasi-libc and the wasm32 builtins
 # emscripten, binaryen          the Emscripten build (emcc, wasm-opt)

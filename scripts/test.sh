@@ -4,6 +4,10 @@
 #   bash scripts/test.sh
 #
 #   debug       native, clang, ASan + UBSan: configure, build, ctest
+#   fuzz        scripts/fuzz.sh: the libFuzzer targets of tests/fuzz/ (fuzz
+#               preset), each run on a copy of its seeds; 60 s per target
+#               in CI (CI=true), FX_FUZZ_SECONDS per target otherwise
+#               (default 60)
 #   release     native, -O2: configure, build, ctest
 #   wasi        wasm32-wasi: configure, build; ctest under Wasmtime (wasi),
 #               then the same build under Node's node:wasi (wasi-node)
@@ -19,7 +23,7 @@ set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 JOBS=${FX_JOBS:-2}
-PRESETS=${FX_PRESETS:-debug release wasi emscripten js}
+PRESETS=${FX_PRESETS:-debug fuzz release wasi emscripten js}
 LOGDIR=build/logs
 mkdir -p "$LOGDIR"
 
@@ -127,6 +131,11 @@ for preset in $PRESETS; do
       else
         skip "wasi: build, ctest" "configure failed"
       fi
+      ;;
+    fuzz)
+      fuzz_seconds=60
+      if [ "${CI:-}" != true ] && [ -n "${FX_FUZZ_SECONDS:-}" ]; then fuzz_seconds=$FX_FUZZ_SECONDS; fi
+      step "fuzz: ${fuzz_seconds}s per target" env FUZZ_SECONDS="$fuzz_seconds" FX_JOBS="$JOBS" bash scripts/fuzz.sh
       ;;
     js)
       step "js: node --test tests/js/" run_node_tests

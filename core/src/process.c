@@ -198,6 +198,9 @@ int fx__spawn(fx_runtime_t *rt, const fx_behaviour_t *b, size_t state_size, cons
   if (opts && opts->trap_exit) p->flags |= FX_PF_TRAP_EXIT;
   rt->slots[index].proc = p;
   rt->nprocs++;
+  /* Reported before anything can end it, so that a tracer always sees a
+   * process's spawn before its exit (init may exit it at once). */
+  if (rt->trace) fx__trace(rt, FX_TRACE_SPAWN, p->pid, rt->current ? rt->current->pid : 0, FX_NONE, FX_NONE);
   if (opts && opts->name != FX_NONE && (err = fx_register(rt, opts->name, p->pid)) != FX_OK) {
     fx__proc_exit(p, NULL, FX_EXIT_KILL);
     return err;
@@ -221,7 +224,6 @@ int fx__spawn(fx_runtime_t *rt, const fx_behaviour_t *b, size_t state_size, cons
   fx__proc_after_callback(p, rc, FX_ATOM(INIT));
   fx__signals_deliver(rt);
   if (stopped) return rc < 0 ? FX_ECALLBACK : FX_EEXIT;
-  if (rt->trace) fx__trace(rt, FX_TRACE_SPAWN, pid, rt->current ? rt->current->pid : 0, FX_NONE, FX_NONE);
   if (out) *out = pid;
   return FX_OK;
 }
