@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expected } from '../bench/peers/expected.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const config = JSON.parse(readFileSync(join(root, 'tests/bench/peers/workloads.json'), 'utf8'));
@@ -18,15 +19,6 @@ const skip = !existsSync(join(root, 'build/release/build.ninja'))
     ? 'web/dist is not built (cmake --preset emscripten && cmake --build --preset emscripten)'
     : false;
 
-/* What each workload's checksum must be, from its parameters. */
-const expected = {
-  pingpong: ({ n }) => n,
-  threadring: ({ actors, hops }) => hops % actors,
-  counting: ({ n }) => n,
-  forkjoin: ({ n }) => n,
-  big: ({ actors, pings }) => actors * pings,
-  call: ({ k }) => k
-};
 
 test('run.mjs --quick: every workload on C native and JS in Node, results checked', { skip, timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'fx-peers-'));

@@ -7,6 +7,7 @@
  * Each workload resolves with its checksum (what savina.c's comment says)
  * and runWorkload throws when it is not what the parameters predict. */
 import { init, Actor, GenServer, send, call, ANY, Int, Pid } from '../../../web/index.js';
+import { expected } from './expected.mjs';
 
 /* MINSTD (Park-Miller): the same sequence in every runner. */
 const minstd = (x) => (x * 48271) % 2147483647;
@@ -231,14 +232,7 @@ async function callLoop({ k }) {
 
 export const workloads = { pingpong, threadring, counting, forkjoin, big, call: callLoop };
 
-export const expected = {
-  pingpong: ({ n }) => n,
-  threadring: ({ actors, hops }) => hops % actors,
-  counting: ({ n }) => n,
-  forkjoin: ({ n }) => n,
-  big: ({ actors, pings }) => actors * pings,
-  call: ({ k }) => k
-};
+export { expected };
 
 /* Runs `warmup` + `reps` times; resolves with the JSON-line shape of
  * fx-savina. */

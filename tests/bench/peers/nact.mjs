@@ -9,6 +9,7 @@
  * what the parameters predict. */
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { expected } from './expected.mjs';
 
 const [dir, name, ...args] = process.argv.slice(2);
 const { start, spawn, spawnStateless, dispatch, query, stop } = createRequire(join(resolve(dir), 'package.json'))('nact');
@@ -159,14 +160,6 @@ async function callLoop(sys, { k }) {
 }
 
 const workloads = { pingpong, threadring, counting, forkjoin, big, call: callLoop };
-const expected = {
-  pingpong: ({ n }) => n,
-  threadring: ({ actors, hops }) => hops % actors,
-  counting: ({ n }) => n,
-  forkjoin: ({ n }) => n,
-  big: ({ actors, pings }) => actors * pings,
-  call: ({ k }) => k
-};
 
 const params = {};
 let reps = 5;

@@ -25,6 +25,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expected } from './expected.mjs';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const here = 'tests/bench/peers';
@@ -180,14 +181,6 @@ function paramsFor(runner, workload) {
 
 const opsOf = (workload, params) => config.workloads[workload].ops.reduce((acc, x) => acc * (typeof x === 'number' ? x : params[x]), 1);
 
-const expected = {
-  pingpong: ({ n }) => n,
-  threadring: ({ actors, hops }) => hops % actors,
-  counting: ({ n }) => n,
-  forkjoin: ({ n }) => n,
-  big: ({ actors, pings }) => actors * pings,
-  call: ({ k }) => k
-};
 
 const runners = RUNNERS.filter((r) => !onlyRunners || onlyRunners.includes(r.id));
 const workloads = Object.keys(config.workloads).filter((w) => !onlyWorkloads || onlyWorkloads.includes(w));
