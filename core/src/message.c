@@ -31,7 +31,7 @@ void fx__msg_pool_free(fx_runtime_t *rt) {
     while (rt->msg_pool[i]) {
       fx_msg_t *m = rt->msg_pool[i];
       rt->msg_pool[i] = m->next;
-      fx__free(rt, m, msg_bytes(m->alloc_words));
+      fx__msg_release(rt, m);
     }
     rt->msg_pool_len[i] = 0;
   }
