@@ -353,14 +353,7 @@ export class Native {
     }
     this.views();
     const ptr = this.u32[this.outIndex + OUT_PTR];
-    if (this.reading === 0) {
-      const b = this.batch;
-      b.count = n;
-      b.base = ptr;
-      b.bytes = this.u8;
-      b.words = this.u32;
-      return b;
-    }
+    if (this.reading === 0) return this.batch.inPlace(n, ptr);
     const len = this.u32[this.outIndex + OUT_LEN];
     const copy = this.u8.slice(ptr, ptr + len);
     return new Batch(null, this.encoder, copy, n);
@@ -416,9 +409,8 @@ export class Native {
     const u32 = this.u32;
     const o = this.outIndex;
     const lost = u32[o + OUT_A];
-    const batch = new Batch(null, this.encoder, this.u8, n);
-    batch.words = u32;
     let at = u32[o + OUT_PTR];
+    const batch = new Batch(this, this.encoder, null, 0).inPlace(n, at);
     const events = new Array(n);
     for (let i = 0; i < n; i++) {
       const h = at >>> 2;
@@ -476,6 +468,15 @@ export class Batch {
     this.base = 0;
     this.bytes = copy;
     this.words = copy ? new Uint32Array(copy.buffer, 0, copy.length >>> 2) : null;
+  }
+
+  /* Points this batch at `count` events from byte `base` of wasm memory. */
+  inPlace(count, base) {
+    this.count = count;
+    this.base = base;
+    this.bytes = this.native.u8;
+    this.words = this.native.u32;
+    return this;
   }
 
   /* Renews the views after wasm memory grew (in place only). */

@@ -240,7 +240,6 @@ export class Runtime {
   loop(native, t0) {
     for (let turn = 1; ; turn++) {
       native.run(BUDGET, turn === 1 ? t0 : 0);
-      if (this.tracers) this.flushTrace();
       /* Dispatching often answers at once (a host process posts its next
        * receive and a queued message matches it): drain again without a
        * run of the loop in between, a bounded number of times so that C
