@@ -81,13 +81,9 @@ static int atom_find(const fx_runtime_t *rt, const char *s, size_t len, uint32_t
   return 0;
 }
 
-static int atom_insert(fx_runtime_t *rt, const char *s, size_t len, fx_term_t *out) {
+/* Adds text known not to be in the table at the slot atom_find gave. */
+static int atom_add(fx_runtime_t *rt, const char *s, size_t len, uint32_t h, uint32_t slot, fx_term_t *out) {
   fx_atom_table_t *t = &rt->atoms;
-  uint32_t h = atom_hash(s, len), slot;
-  if (atom_find(rt, s, len, h, &slot)) {
-    *out = fx_atom_from_index(t->slots[slot] - 1);
-    return FX_OK;
-  }
   if (t->count >= FX_MAX_ATOMS) return FX_ELIMIT;
   if (t->count == t->cap) {
     uint32_t ncap = t->cap ? t->cap * 2 : 256;
@@ -111,6 +107,19 @@ static int atom_insert(fx_runtime_t *rt, const char *s, size_t len, fx_term_t *o
   return FX_OK;
 }
 
+/* The atom of some text, added if new. The text of an atom already in the
+ * table was checked when it was added, so only new text is checked (when
+ * `check`): a message's '$gen_cast' costs a hash and one compare. */
+static int atom_intern(fx_runtime_t *rt, const char *s, size_t len, int check, fx_term_t *out) {
+  uint32_t h = atom_hash(s, len), slot;
+  if (atom_find(rt, s, len, h, &slot)) {
+    *out = fx_atom_from_index(rt->atoms.slots[slot] - 1);
+    return FX_OK;
+  }
+  int err = check ? fx__utf8_atom_check(s, len) : FX_OK;
+  return err ? err : atom_add(rt, s, len, h, slot, out);
+}
+
 int fx__atoms_init(fx_runtime_t *rt) {
   static const char *const predefined[] = {
 #define FX__ATOM_TEXT(id, text) text,
@@ -120,7 +129,7 @@ int fx__atoms_init(fx_runtime_t *rt) {
   int err = atoms_grow_slots(rt);
   for (size_t i = 0; !err && i < sizeof predefined / sizeof *predefined; i++) {
     fx_term_t a;
-    err = atom_insert(rt, predefined[i], strlen(predefined[i]), &a);
+    err = atom_intern(rt, predefined[i], strlen(predefined[i]), 0, &a);
   }
   return err;
 }
@@ -135,9 +144,17 @@ void fx__atoms_free(fx_runtime_t *rt) {
 
 int fx_atom(fx_runtime_t *rt, const char *utf8, size_t len, fx_term_t *out) {
   if (!rt || (!utf8 && len) || !out) return FX_EINVAL;
-  int err = fx__utf8_atom_check(utf8, len);
-  if (err) return err;
-  return atom_insert(rt, utf8, len, out);
+  return atom_intern(rt, utf8, len, 1, out);
+}
+
+int fx__atom_checked(const fx_runtime_t *rt, const char *utf8, size_t len, fx_term_t *known) {
+  uint32_t slot;
+  if (atom_find(rt, utf8, len, atom_hash(utf8, len), &slot)) {
+    *known = fx_atom_from_index(rt->atoms.slots[slot] - 1);
+    return FX_OK;
+  }
+  *known = FX_NONE;
+  return fx__utf8_atom_check(utf8, len);
 }
 
 int fx_atom_cstr(fx_runtime_t *rt, const char *utf8, fx_term_t *out) {

@@ -443,8 +443,10 @@ static int is_atom_tag(unsigned tag) {
 }
 
 /* Reads an atom's text (the tag already read) and validates it. The text
- * points into the input, or into d->latin1 for the legacy latin-1 tags. */
-static int read_atom_text(dec_t *d, unsigned tag, const char **text, size_t *len) {
+ * points into the input, or into d->latin1 for the legacy latin-1 tags.
+ * *known is the atom when the table has its text already (then it needs
+ * no check and no interning), else FX_NONE. */
+static int read_atom_text(dec_t *d, unsigned tag, const char **text, size_t *len, fx_term_t *known) {
   int small = tag == ETF_SMALL_ATOM || tag == ETF_SMALL_ATOM_UTF8;
   int err = need(d, small ? 1 : 2);
   if (err) return err;
@@ -455,8 +457,9 @@ static int read_atom_text(dec_t *d, unsigned tag, const char **text, size_t *len
   if (tag == ETF_ATOM_UTF8 || tag == ETF_SMALL_ATOM_UTF8) {
     *text = (const char *)src;
     *len = n;
-    return fx__utf8_atom_check(*text, n);
+    return fx__atom_checked(d->rt, *text, n, known);
   }
+  *known = FX_NONE;
   if (n > FX_MAX_ATOM_CHARS) return FX_ETOOBIG; /* one latin-1 byte, one char */
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
@@ -472,26 +475,31 @@ static int read_atom_text(dec_t *d, unsigned tag, const char **text, size_t *len
   return FX_OK;
 }
 
-static int intern(dec_t *d, const char *text, size_t len, fx_term_t *out) {
+static int intern(dec_t *d, const char *text, size_t len, fx_term_t known, fx_term_t *out) {
   if (!d->build) return FX_OK;
+  if (known != FX_NONE) {
+    *out = known;
+    return FX_OK;
+  }
   return fx_atom(d->build, text, len, out);
 }
 
 static int dec_atom(dec_t *d, unsigned tag, fx_term_t *out) {
   const char *text;
   size_t len;
-  int err = read_atom_text(d, tag, &text, &len);
-  return err ? err : intern(d, text, len, out);
+  fx_term_t known;
+  int err = read_atom_text(d, tag, &text, &len, &known);
+  return err ? err : intern(d, text, len, known, out);
 }
 
 /* A pid's or ref's node: an atom, whose text is left for the caller to
  * compare with this runtime's node before interning it. */
-static int read_node(dec_t *d, const char **text, size_t *len) {
+static int read_node(dec_t *d, const char **text, size_t *len, fx_term_t *known) {
   int err = need(d, 1);
   if (err) return err;
   unsigned tag = get_u8(d);
   if (!is_atom_tag(tag)) return FX_EBADTERM;
-  return read_atom_text(d, tag, text, len);
+  return read_atom_text(d, tag, text, len, known);
 }
 
 /* ---- numbers ---- */
@@ -599,7 +607,8 @@ static int is_this_node(const dec_t *d, const char *text, size_t len, uint32_t c
 static int dec_pid(dec_t *d, unsigned tag, fx_term_t *out) {
   const char *node;
   size_t len;
-  int err = read_node(d, &node, &len);
+  fx_term_t known;
+  int err = read_node(d, &node, &len, &known);
   if (err || (err = need(d, tag == ETF_NEW_PID ? 12 : 9))) return err;
   uint32_t id = get_u32(d), serial = get_u32(d);
   uint32_t creation = tag == ETF_NEW_PID ? get_u32(d) : get_u8(d);
@@ -610,7 +619,7 @@ static int dec_pid(dec_t *d, unsigned tag, fx_term_t *out) {
   fx_term_t atom = FX_NONE;
   uint64_t *box;
   if ((err = take(d, 1 + EXTPID_WORDS, &box)) || !box) return err;
-  if ((err = intern(d, node, len, &atom))) return err;
+  if ((err = intern(d, node, len, known, &atom))) return err;
   box[0] = fx__header(FX_BOX_EXTPID, 0);
   box[1] = atom;
   box[2] = (uint64_t)serial << 32 | id;
@@ -628,7 +637,8 @@ static int dec_ref(dec_t *d, unsigned tag, fx_term_t *out) {
   if (n == 0 || n > ETF_MAX_REF_IDS) return FX_EBADTERM;
   const char *node;
   size_t len;
-  if ((err = read_node(d, &node, &len))) return err;
+  fx_term_t known;
+  if ((err = read_node(d, &node, &len, &known))) return err;
   if ((err = need(d, (tag == ETF_NEWER_REF ? 4 : 1) + 4 * n))) return err;
   uint32_t creation = tag == ETF_NEWER_REF ? get_u32(d) : get_u8(d);
   const uint8_t *ids = d->p;
@@ -636,7 +646,7 @@ static int dec_ref(dec_t *d, unsigned tag, fx_term_t *out) {
   uint64_t *box;
   fx_term_t atom = FX_NONE;
   if ((err = take(d, 1 + fx__ref_words(n), &box)) || !box) return err;
-  if ((err = intern(d, node, len, &atom))) return err;
+  if ((err = intern(d, node, len, known, &atom))) return err;
   box[0] = fx__header(FX_BOX_REF, n);
   box[1] = atom;
   box[2] = creation;

@@ -50,6 +50,9 @@ int fx__atoms_init(fx_runtime_t *rt);
 void fx__atoms_free(fx_runtime_t *rt);
 /* Validates UTF-8 and the 255-character limit. */
 int fx__utf8_atom_check(const char *s, size_t len);
+/* Checks atom text as fx_atom would, without adding it: *known is its atom
+ * when the table has it (no check needed then), else FX_NONE. */
+int fx__atom_checked(const fx_runtime_t *rt, const char *utf8, size_t len, fx_term_t *known);
 /* 1 when the bytes are well-formed UTF-8. */
 int fx__utf8_valid(const uint8_t *p, size_t len);
 

@@ -19,6 +19,8 @@ const OUT_LEN = 7;
 const MESSAGE = Object.freeze({ bytesAsBitBinary: true });
 const PATTERN = Object.freeze({ bytesAsBitBinary: true, pattern: true });
 const utf8 = new TextEncoder();
+/* The ETF of {'$gen_cast', _} up to its last element. */
+const CAST_HEAD = Uint8Array.of(104, 2, 119, 9, ...utf8.encode('$gen_cast'));
 
 export class Native {
   /** @param {any} module an instantiated Emscripten module */
@@ -73,14 +75,19 @@ export class Native {
    * be encoded, before anything reaches the core) and copies its ETF, then
    * `name`'s UTF-8 bytes if given, into the scratch buffer. Sets this.len
    * and this.nameLen. */
-  stage(value, name, pattern = false) {
-    const bytes = this.encoder.encode(value, pattern ? PATTERN : MESSAGE);
+  stage(value, name, pattern = false, prefix = undefined) {
+    /* A getter of a value being encoded that sends gets an encoder of its own. */
+    const encoder = this.encoder.busy ? new Encoder() : this.encoder;
+    const len = encoder.encodeLength(value, pattern ? PATTERN : MESSAGE, prefix);
     const nb = name === undefined ? null : this.nameBytes(name);
-    const len = bytes.length;
     const nameLen = nb ? nb.length : 0;
     const ptr = this.reserve(len + nameLen);
-    this.u8.set(bytes, ptr);
-    if (nb) this.u8.set(nb, ptr + len);
+    const u8 = this.u8;
+    const bytes = encoder.buffer;
+    /* Most messages are a few bytes: a loop beats making a view to copy. */
+    if (len <= 32) for (let i = 0; i < len; i++) u8[ptr + i] = bytes[i];
+    else u8.set(bytes.subarray(0, len), ptr);
+    if (nb) u8.set(nb, ptr + len);
     this.len = len;
     this.nameLen = nameLen;
     return ptr;
@@ -140,6 +147,16 @@ export class Native {
 
   /* Returns the call id (>= 0) or an error code. now: the time to set the
    * clock to first (0: leave it). */
+  /* cast: sends {'$gen_cast', request}, encoded after a ready-made head. */
+  cast(to, request) {
+    if (typeof to === 'string') {
+      const ptr = this.stage(request, to, false, CAST_HEAD);
+      return this.m._fxw_send(this.w, 0, 0, ptr + this.len, this.nameLen, ptr, this.len);
+    }
+    const ptr = this.stage(request, undefined, false, CAST_HEAD);
+    return this.m._fxw_send(this.w, to.id, to.serial, 0, 0, ptr, this.len);
+  }
+
   call(to, request, timeout, now = 0) {
     let rc;
     if (typeof to === 'string') {

@@ -23,7 +23,6 @@ const EV_START = 5;
 
 const RESOLVED = Promise.resolve();
 const ANY_KEY = keyOf([ANY]);
-const GEN_CAST = atom('$gen_cast');
 const BUDGET = 2048;
 const PATTERN_CACHE = 512;
 
@@ -212,7 +211,7 @@ export class Runtime {
   schedule() {
     if (this.scheduled || this.pumping || this.yielding || this.closed) return;
     this.scheduled = true;
-    queueMicrotask(this.pumpFn);
+    RESOLVED.then(this.pumpFn);
   }
 
   pump() {
@@ -489,7 +488,16 @@ export class Runtime {
   }
 
   cast(target, request) {
-    return this.send(target, [GEN_CAST, request]);
+    let rc;
+    try {
+      checkTarget(target, 'cast');
+      rc = this.native.cast(target, request);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (rc < 0) return Promise.reject(this.targetError(rc, target, 'cast'));
+    this.schedule();
+    return RESOLVED;
   }
 
   call(target, request, timeout = 5000) {
