@@ -17,7 +17,11 @@
  *   kind, status, clause, pid index, pid generation, id low, id high, nterms
  * then nterms terms, each a u32 byte length and that many ETF bytes padded
  * to 4. MATCH events carry the extracted terms only (never the message);
- * EXIT, CALL and START carry their value; TIMEOUT carries nothing.
+ * EXIT, CALL and START carry their value; TIMEOUT carries nothing. An
+ * extracted term that is a call's From as the core makes it, {LocalPid,
+ * Ref} with a local three-id ref, comes as the length FROM_MARK and seven
+ * u32: pid index, pid generation, pid creation (0), ref creation, ref ids
+ * (a server replies with them as they are; no ETF either way).
  *
  * The trace buffer (fxw_trace_take), while a trace is on, holds per core
  * trace event seven u32 words
@@ -107,6 +111,27 @@ static int put_term_in(const fx_runtime_t *rt, uint8_t **buf, size_t *cap, size_
 
 /* Appends t to the event buffer. */
 static int put_term(fxw_t *w, size_t at, fx_term_t t, size_t *next) { return put_term_in(w->rt, &w->ebuf, &w->ecap, at, t, next); }
+
+#define FROM_MARK UINT32_MAX
+
+/* An extracted term: a local From as seven numbers, anything else as ETF. */
+static int put_extracted(fxw_t *w, size_t at, fx_term_t t, size_t *next) {
+  if (fx_is_tuple(t) && fx_tuple_arity(t) == 2 && fx_is_local_pid(fx_tuple_get(t, 0))) {
+    fx_term_t ref = fx_tuple_get(t, 1);
+    const uint64_t *b = fx_is_ref(ref) && fx_box_size(ref) == 3 ? fx_box_ptr(ref) : NULL;
+    if (b && b[1] == FX_ATOM(NONODE)) {
+      int err = grow(&w->ebuf, &w->ecap, at + 32);
+      if (err) return err;
+      fx_pid_t pid = fx_term_pid(fx_tuple_get(t, 0));
+      uint32_t v[8] = {FROM_MARK, fx_pid_index(pid), fx_pid_gen(pid), 0, (uint32_t)b[2],
+                       (uint32_t)b[3], (uint32_t)(b[3] >> 32), (uint32_t)b[4]};
+      memcpy(w->ebuf + at, v, sizeof v);
+      *next = at + sizeof v;
+      return FX_OK;
+    }
+  }
+  return put_term(w, at, t, next);
+}
 
 /* Makes t's bare ETF the call's byte result. */
 static int result_term(fxw_t *w, fx_term_t t) {
@@ -267,7 +292,7 @@ EXPORT int fxw_drain(fxw_t *w) {
       memcpy(w->ebuf + at, head, sizeof head);
       at += sizeof head;
       if (ev->kind == FX_HOST_MATCH) {
-        for (uint32_t i = 0; i < nterms && !err; i++) err = put_term(w, at, ev->extracted[i], &at);
+        for (uint32_t i = 0; i < nterms && !err; i++) err = put_extracted(w, at, ev->extracted[i], &at);
         /* Serialised: post its standing receive again (a match at once
          * queues a new event, taken by the next turn of this loop). */
         standing_t *st = err ? NULL : standing_get(w, index, gen);

@@ -21,20 +21,42 @@ int fx_send(fx_runtime_t *rt, fx_term_t to, fx_term_t msg) {
   return err ? err : fx__send_term(rt, pid, msg);
 }
 
-int fx_send_etf(fx_runtime_t *rt, fx_term_t to, const uint8_t *etf, size_t len) {
-  if (!rt || (!etf && len)) return FX_EINVAL;
-  fx_pid_t pid;
+/* Small input: read in one pass into words on the stack, then copied into
+ * a message block of the right size; the copy of a few words costs less
+ * than the measuring pass (a second parse, each atom looked up again). */
+#define SMALL_ETF_BYTES 128
+
+static int etf_message(fx_runtime_t *rt, const uint8_t *etf, size_t len, fx_msg_t **out) {
+  int err;
+  if (len <= SMALL_ETF_BYTES) {
+    uint64_t words[FX_MSG_POOL_WORDS];
+    fx_term_t t;
+    err = fx_etf_decode_into(rt, etf, len, words, FX_MSG_POOL_WORDS, &t);
+    if (err != FX_ENOSPACE) return err ? err : fx__msg_from_term(rt, t, out);
+  }
   size_t words;
-  int err = resolve(rt, to, &pid);
-  if (!err) err = fx_etf_measure(rt, etf, len, &words);
-  if (err) return err;
-  fx_proc_t *p = fx__proc_get(rt, pid);
-  if (!p) return FX_OK; /* a dead pid drops the message, once it is known to be valid */
+  if ((err = fx_etf_measure(rt, etf, len, &words)) != FX_OK) return err;
   fx_msg_t *m = fx__msg_alloc(rt, words);
   if (!m) return FX_ENOMEM;
   if ((err = fx_etf_decode_into(rt, etf, len, m->words, words, &m->term)) != FX_OK) {
     fx__msg_free(rt, m);
     return err;
+  }
+  *out = m;
+  return FX_OK;
+}
+
+int fx_send_etf(fx_runtime_t *rt, fx_term_t to, const uint8_t *etf, size_t len) {
+  if (!rt || (!etf && len)) return FX_EINVAL;
+  fx_pid_t pid;
+  fx_msg_t *m;
+  int err = resolve(rt, to, &pid);
+  if (!err) err = etf_message(rt, etf, len, &m);
+  if (err) return err;
+  fx_proc_t *p = fx__proc_get(rt, pid);
+  if (!p) { /* a dead pid drops the message, once it is known to be valid */
+    fx__msg_free(rt, m);
+    return FX_OK;
   }
   m->from = rt->current ? rt->current->pid : 0;
   fx__mailbox_push(rt, p, m);

@@ -177,6 +177,26 @@ test('replies may come later from reply(from, value)', async () => {
   assert.deepEqual(await Promise.all([a, b]), ['released', 'released']);
 });
 
+test('an Actor can serve a call: the From it matches is a [pid, ref] pair it replies to', async () => {
+  const { Pid, Ref } = fauxtp;
+  const seen = [];
+  class Hand extends Actor {
+    async run() {
+      await this.receive([
+        ['$gen_call', ANY, ANY],
+        (from, req) => {
+          seen.push(Array.isArray(from) && from.length === 2 && from[0] instanceof Pid && from[1] instanceof Ref);
+          this.runtime.reply(from, ['echo', req]);
+        }
+      ]);
+      this.stop();
+    }
+  }
+  const pid = await rt.start(Hand);
+  assert.deepEqual(await rt.call(pid, { q: 1 }), ['echo', { q: 1 }]);
+  assert.deepEqual(seen, [true]);
+});
+
 test('handleInfo gets plain messages', async () => {
   class Info extends GenServer {
     init() {

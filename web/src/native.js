@@ -8,7 +8,7 @@
  * Memory may grow during any call into wasm, which detaches the old
  * ArrayBuffer: the views are refreshed whenever they went stale. */
 import { Encoder } from './etf.js';
-import { Pid } from './terms.js';
+import { Pid, Ref, LOCAL_NODE } from './terms.js';
 import { FX, FauxtpError } from './errors.js';
 
 const OUT_A = 0;
@@ -457,8 +457,9 @@ function traceEvent(kind, pid, from, message, reason, time) {
 }
 
 /* The ETF of a call's From as the core writes it for its own processes,
- * {Pid, Ref} with the local node, and where its numbers are: a From kept
- * as seven numbers instead of 65 bytes. */
+ * {Pid, Ref} with the local node, and where its seven numbers go: a reply
+ * to a From kept as numbers, when the fast path (fxw_reply_local) does not
+ * apply. */
 const FROM_LEN = 65;
 const FROM_TEMPLATE = (() => {
   const node = [...new TextEncoder().encode('nonode@nohost')];
@@ -469,8 +470,12 @@ const FROM_TEMPLATE = (() => {
 })();
 const FROM_FIELDS = [19, 23, 27, 49, 53, 57, 61]; // pid id, serial, creation; ref creation, ids
 
-function u32be(b, i) {
-  return ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+/* A batch term's length word that says "a From as seven numbers". */
+const FROM_MARK = 0xffffffff;
+
+/* The [pid, ref] pair of a From's seven numbers. */
+export function fromTerm(v) {
+  return [new Pid(LOCAL_NODE, v[0], v[1], v[2]), new Ref(LOCAL_NODE, v[3], [v[4], v[5], v[6]])];
 }
 
 /* A drained batch of events (layout: bindings/emscripten.c): `count`
@@ -505,10 +510,18 @@ export class Batch {
     }
   }
 
-  /* The term at byte `at` (a u32 length, then ETF). */
+  /* The term at byte `at` (a u32 length, then ETF; or a From as seven
+   * numbers). */
   term(at) {
     const len = this.words[at >>> 2];
+    if (len === FROM_MARK) return fromTerm(this.fromNumbers(at));
     return len ? this.encoder.decode(this.bytes, at + 4, len) : undefined;
+  }
+
+  fromNumbers(at) {
+    const w = this.words;
+    const h = (at >>> 2) + 1;
+    return [w[h], w[h + 1], w[h + 2], w[h + 3], w[h + 4], w[h + 5], w[h + 6]];
   }
 
   /* The ETF bytes of the term at `at`, undecoded, as a string of byte
@@ -518,27 +531,17 @@ export class Batch {
     return String.fromCharCode.apply(null, this.bytes.subarray(at + 4, at + 4 + len));
   }
 
-  /* A call's From at `at`, kept without decoding: seven numbers when it
-   * has the core's usual layout, else its bytes as a string. */
+  /* A call's From at `at`, kept without decoding: seven numbers when the
+   * core made it (the bindings write those), else its ETF bytes as a
+   * string. */
   from(at) {
-    const len = this.words[at >>> 2];
-    const b = this.bytes;
-    const o = at + 4;
-    if (len === FROM_LEN) {
-      let same = true;
-      for (let i = 0; i < 19 && same; i++) same = b[o + i] === FROM_TEMPLATE[i];
-      for (let i = 31; i < 49 && same; i++) same = b[o + i] === FROM_TEMPLATE[i];
-      if (same) {
-        const f = FROM_FIELDS;
-        return [u32be(b, o + f[0]), u32be(b, o + f[1]), u32be(b, o + f[2]), u32be(b, o + f[3]), u32be(b, o + f[4]), u32be(b, o + f[5]), u32be(b, o + f[6])];
-      }
-    }
-    return this.raw(at);
+    return this.words[at >>> 2] === FROM_MARK ? this.fromNumbers(at) : this.raw(at);
   }
 
   /* The byte offset after the term at `at`. */
   skip(at) {
-    return at + 4 + ((this.words[at >>> 2] + 3) & ~3);
+    const len = this.words[at >>> 2];
+    return len === FROM_MARK ? at + 32 : at + 4 + ((len + 3) & ~3);
   }
 
   /* The n terms from `at`, decoded. */

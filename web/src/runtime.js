@@ -10,7 +10,7 @@
  * slice of work (pumps in a row without a macrotask in between) stops
  * after a few milliseconds and continues on a macrotask (MessageChannel
  * in browsers, setImmediate in Node.js), so no task runs long. */
-import { Native } from './native.js';
+import { Native, fromTerm } from './native.js';
 import * as supervision from './supervisor.js';
 import { FX, ExitError, FauxtpError, ReceiveTimeout, errName } from './errors.js';
 import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE } from './terms.js';
@@ -132,13 +132,8 @@ export class From {
 
   /** The decoded [pid, tag] pair. */
   get term() {
-    let b;
-    if (typeof this.bytes === 'string') {
-      b = Uint8Array.from(this.bytes, (c) => c.charCodeAt(0));
-    } else {
-      const v = this.bytes;
-      return [new Pid(LOCAL_NODE, v[0], v[1], v[2]), new Ref(LOCAL_NODE, v[3], [v[4], v[5], v[6]])];
-    }
+    if (typeof this.bytes !== 'string') return fromTerm(this.bytes);
+    const b = Uint8Array.from(this.bytes, (c) => c.charCodeAt(0));
     return this.encoder.decode(b, 0, b.length);
   }
 
