@@ -36,7 +36,7 @@
 
 #define EXPORT EMSCRIPTEN_KEEPALIVE
 
-enum { OUT_A = 0, OUT_B = 1, OUT_PTR = 6, OUT_LEN = 7, OUT_WORDS = 8 };
+enum { OUT_A = 0, OUT_B = 1, OUT_DUE_LO = 2, OUT_DUE_HI = 3, OUT_PTR = 6, OUT_LEN = 7, OUT_WORDS = 8 };
 #define MAX_CLAUSES 256
 #define MAX_CHILDREN 4096
 
@@ -235,11 +235,7 @@ EXPORT int fxw_run(fxw_t *w, uint32_t budget, double now) {
   fxw_set_now(w, now);
   return fx_run_budget(w->rt, budget);
 }
-EXPORT int fxw_runnable(fxw_t *w) { return fx_runnable(w->rt); }
-EXPORT double fxw_next_deadline(fxw_t *w) { return (double)fx_next_deadline(w->rt); }
 EXPORT double fxw_now(fxw_t *w) { return (double)fx_update_time(w->rt); }
-
-EXPORT int fxw_has_events(fxw_t *w) { return fx_host_has_events(w->rt); }
 
 /* Standing receives: a host process whose receive set never changes (a
  * JavaScript GenServer) asks for its receive to be posted again each time
@@ -277,7 +273,10 @@ static int standing_set(fxw_t *w, uint32_t index, uint32_t gen, int slot) {
 /* Serialises the queued events into the event buffer and releases them,
  * posting standing receives again as their matches go (which may queue
  * more matches, taken in the same batch up to DRAIN_MAX). Returns the
- * number of events, or an error (out of memory). */
+ * number of events, or an error (out of memory). With no events it also
+ * says whether a process is runnable (out[OUT_A]) and the next timer's
+ * deadline (its low and high words; -1: none): the host's loop asks
+ * nothing more before it goes idle. */
 EXPORT int fxw_drain(fxw_t *w) {
   size_t at = 0;
   int n = 0, err = FX_OK;
@@ -312,6 +311,12 @@ EXPORT int fxw_drain(fxw_t *w) {
   }
   w->out[OUT_PTR] = (uint32_t)(uintptr_t)w->ebuf;
   w->out[OUT_LEN] = (uint32_t)at;
+  if (n == 0) { /* the host's loop goes idle unless: saves it two calls */
+    int64_t due = fx_next_deadline(w->rt);
+    w->out[OUT_A] = (uint32_t)fx_runnable(w->rt);
+    w->out[OUT_DUE_LO] = (uint32_t)(uint64_t)due;
+    w->out[OUT_DUE_HI] = (uint32_t)((uint64_t)due >> 32);
+  }
   return n;
 }
 

@@ -13,6 +13,8 @@ import { FX, FauxtpError } from './errors.js';
 
 const OUT_A = 0;
 const OUT_B = 1;
+const OUT_DUE_LO = 2;
+const OUT_DUE_HI = 3;
 const OUT_PTR = 6;
 const OUT_LEN = 7;
 
@@ -37,6 +39,10 @@ export class Native {
     this.names = new Map(); // name -> UTF-8 bytes
     this.batch = new Batch(this, this.encoder, null, 0);
     this.reading = 0; // batches being dispatched (nesting depth)
+    /* What the last drain that found no event said: whether a process is
+     * runnable, and the next timer's deadline (-1: none). */
+    this.idleRunnable = false;
+    this.idleDeadline = -1;
   }
 
   destroy() {
@@ -346,29 +352,22 @@ export class Native {
     return this.m._fxw_run(this.w, budget, now);
   }
 
-  runnable() {
-    return this.m._fxw_runnable(this.w) === 1;
-  }
-
-  nextDeadline() {
-    return this.m._fxw_next_deadline(this.w);
-  }
-
-  hasEvents() {
-    return this.m._fxw_has_events(this.w) === 1;
-  }
-
   /* Takes every queued event; returns a Batch over them, or null when none
-   * was queued. The batch is read in place in wasm memory (only the next
+   * was queued (then idleRunnable and idleDeadline are fresh). The batch is read in place in wasm memory (only the next
    * drain overwrites it); a drain while a batch is still being read (a
    * nested dispatch) copies its batch out instead. */
   drain() {
     const n = this.m._fxw_drain(this.w);
+    this.views();
     if (n <= 0) {
       if (n < 0) throw new Error('fauxtp: out of memory draining events');
+      const u32 = this.u32;
+      const o = this.outIndex;
+      const hi = u32[o + OUT_DUE_HI];
+      this.idleRunnable = u32[o + OUT_A] === 1;
+      this.idleDeadline = hi === 0xffffffff ? -1 : u32[o + OUT_DUE_LO] + hi * 4294967296;
       return null;
     }
-    this.views();
     const ptr = this.u32[this.outIndex + OUT_PTR];
     if (this.reading === 0) return this.batch.inPlace(n, ptr);
     const len = this.u32[this.outIndex + OUT_LEN];

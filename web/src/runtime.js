@@ -227,6 +227,8 @@ export class Runtime {
     } finally {
       this.pumping = false;
     }
+    /* After the loop: what trace handlers do schedules a pump of its own. */
+    if (this.tracers && !this.closed) this.flushTrace();
   }
 
   /* Runs and dispatches until idle, or until the slice is used up. While
@@ -249,7 +251,7 @@ export class Runtime {
         batch = native.drain();
       }
       if (batch !== null) this.dispatch(batch);
-      else if (!native.runnable()) break; // idle: timers due meanwhile wake armTimer's timeout
+      else if (!native.idleRunnable) break; // idle: timers due meanwhile wake armTimer's timeout
       if (this.closed) return;
       if (this.tracers) this.flushTrace();
       /* The clock costs a crossing into the engine: read it every few turns. */
@@ -258,8 +260,7 @@ export class Runtime {
         return;
       }
     }
-    if (this.tracers) this.flushTrace();
-    this.armTimer();
+    this.armTimer(native.idleDeadline);
   }
 
   /* Reads the time and gives it to the core's clock. */
@@ -281,8 +282,8 @@ export class Runtime {
     macrotask(this.resumeFn);
   }
 
-  armTimer() {
-    const at = this.native.nextDeadline();
+  /* at: the core's next deadline (-1: none). */
+  armTimer(at) {
     if (at < 0) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
