@@ -171,6 +171,30 @@ test('a handler may call into the runtime while it is called', async () => {
   rt.close();
 });
 
+test('what a trace handler sends is delivered without other activity to wake the loop', async () => {
+  const rt = await fauxtp.createRuntime();
+  const pid = await rt.start(Worker, 'z');
+  const echoes = [];
+  class Echo extends Actor {
+    async run() {
+      echoes.push(await this.receive());
+    }
+  }
+  const echo = await rt.start(Echo);
+  let sent = false;
+  const off = rt.trace((e) => {
+    if (!sent && e.kind === 'receive' && same(e.pid, pid)) {
+      sent = true;
+      rt.send(echo, 'seen');
+    }
+  });
+  await rt.send(pid, 'ping');
+  await until(() => echoes.length === 1, 1000);
+  assert.deepEqual(echoes, ['seen']);
+  off();
+  rt.close();
+});
+
 test('messages between C processes are traced (a supervisor and its nested supervisor)', async () => {
   const rt = await fauxtp.createRuntime();
   class Inner extends Supervisor {
