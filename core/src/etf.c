@@ -871,13 +871,32 @@ int fx_etf_decode_into(fx_runtime_t *rt, const uint8_t *buf, size_t len, uint64_
   return FX_OK;
 }
 
+/* Small input is decoded in one pass into words on the stack, then copied
+ * onto the heap at its size: the copy of a few words costs less than the
+ * measuring pass (a second parse, each atom looked up again). */
+#define ONE_PASS_BYTES 128
+#define ONE_PASS_WORDS 16
+
 int fx_etf_decode(fx_runtime_t *rt, const uint8_t *buf, size_t len, fx_heap_t *h, fx_term_t *out) {
   if (!rt || !h || h->rt != rt || !out) return FX_EINVAL;
-  size_t n;
-  int err = fx_etf_measure(rt, buf, len, &n);
-  if (err) return err;
+  int err;
+  if (len <= ONE_PASS_BYTES) {
+    uint64_t tmp[ONE_PASS_WORDS];
+    fx_term_t t;
+    err = fx_etf_decode_into(rt, buf, len, tmp, ONE_PASS_WORDS, &t);
+    if (err != FX_ENOSPACE) {
+      if (err) return err;
+      size_t n = fx_term_words(t);
+      uint64_t *copy = n ? fx__heap_alloc(h, n) : NULL;
+      if (n && !copy) return FX_ENOMEM;
+      *out = n ? fx_term_copy(t, copy) : t;
+      return FX_OK;
+    }
+  }
   fx__heap_mark_t mark = fx__heap_mark(h);
   uint64_t *words = NULL;
+  size_t n;
+  if ((err = fx_etf_measure(rt, buf, len, &n)) != FX_OK) return err;
   if (n && !(words = fx__heap_alloc(h, n))) return FX_ENOMEM;
   err = fx_etf_decode_into(rt, buf, len, words, n, out);
   if (err) fx__heap_release_to(h, mark); /* duplicate map keys, or no memory for an atom */
