@@ -877,6 +877,12 @@ int fx_etf_decode_into(fx_runtime_t *rt, const uint8_t *buf, size_t len, uint64_
 #define ONE_PASS_BYTES 128
 #define ONE_PASS_WORDS 16
 
+int fx__etf_error(const fx_runtime_t *rt, const uint8_t *buf, size_t len, int err) {
+  size_t words;
+  int merr = fx_etf_measure(rt, buf, len, &words);
+  return merr ? merr : err;
+}
+
 int fx_etf_decode(fx_runtime_t *rt, const uint8_t *buf, size_t len, fx_heap_t *h, fx_term_t *out) {
   if (!rt || !h || h->rt != rt || !out) return FX_EINVAL;
   int err;
@@ -885,7 +891,7 @@ int fx_etf_decode(fx_runtime_t *rt, const uint8_t *buf, size_t len, fx_heap_t *h
     fx_term_t t;
     err = fx_etf_decode_into(rt, buf, len, tmp, ONE_PASS_WORDS, &t);
     if (err != FX_ENOSPACE) {
-      if (err) return err;
+      if (err) return fx__etf_error(rt, buf, len, err);
       size_t n = fx_term_words(t);
       uint64_t *copy = n ? fx__heap_alloc(h, n) : NULL;
       if (n && !copy) return FX_ENOMEM;

@@ -32,7 +32,7 @@ static int etf_message(fx_runtime_t *rt, const uint8_t *etf, size_t len, fx_msg_
     uint64_t words[FX_MSG_POOL_WORDS];
     fx_term_t t;
     err = fx_etf_decode_into(rt, etf, len, words, FX_MSG_POOL_WORDS, &t);
-    if (err != FX_ENOSPACE) return err ? err : fx__msg_from_term(rt, t, out);
+    if (err != FX_ENOSPACE) return err ? fx__etf_error(rt, etf, len, err) : fx__msg_from_term(rt, t, out);
   }
   size_t words;
   if ((err = fx_etf_measure(rt, etf, len, &words)) != FX_OK) return err;
