@@ -1,7 +1,7 @@
 /* API.md §3: send / cast / call, ordering, copying, failures. */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { fauxtp, Actor, GenServer, ANY, sleep, probe } from './helpers.mjs';
+import { fauxtp, Actor, GenServer, ANY, sleep, probe, until } from './helpers.mjs';
 
 const { ExitError, ReceiveTimeout } = fauxtp;
 let rt;
@@ -195,6 +195,29 @@ test('an Actor can serve a call: the From it matches is a [pid, ref] pair it rep
   const pid = await rt.start(Hand);
   assert.deepEqual(await rt.call(pid, { q: 1 }), ['echo', { q: 1 }]);
   assert.deepEqual(seen, [true]);
+});
+
+test('a value whose getter sends a message of its own arrives whole, the getter run once', async () => {
+  const got = [];
+  class Sink extends Actor {
+    async run() {
+      got.push(await this.receive());
+    }
+  }
+  const sink = await rt.start(Sink);
+  let reads = 0;
+  const message = {
+    big: 'x'.repeat(5000),
+    get inner() {
+      reads++;
+      rt.send(sink, ['inner', reads]);
+      return [1, 2, 3];
+    }
+  };
+  await rt.send(sink, message);
+  await until(() => got.length === 2);
+  assert.equal(reads, 1);
+  assert.deepEqual(got, [['inner', 1], { big: 'x'.repeat(5000), inner: [1, 2, 3] }]);
 });
 
 test('handleInfo gets plain messages', async () => {

@@ -53,10 +53,13 @@ export class Native {
     this.inPtr = 0;
   }
 
+  /* The glue replaces Module.HEAPU8 when memory grows: comparing with it
+   * is cheaper than asking a view whether its buffer was detached. */
   views() {
-    if (this.u8.byteLength === 0) {
-      this.u8 = this.m.HEAPU8;
-      this.u32 = this.m.HEAPU32;
+    const m = this.m;
+    if (this.u8 !== m.HEAPU8) {
+      this.u8 = m.HEAPU8;
+      this.u32 = m.HEAPU32;
     }
   }
 
@@ -379,10 +382,8 @@ export class Native {
    * numbers, or the bytes as a string). */
   replyEtf(from, value) {
     if (typeof from !== 'string' && from[2] === 0 && from[3] === 0) {
-      const bytes = this.encoder.encode(value, MESSAGE);
-      const ptr = this.reserve(bytes.length);
-      this.u8.set(bytes, ptr);
-      return this.m._fxw_reply_local(this.w, from[0], from[1], from[4], from[5], from[6], ptr, bytes.length);
+      const ptr = this.stage(value);
+      return this.m._fxw_reply_local(this.w, from[0], from[1], from[4], from[5], from[6], ptr, this.len);
     }
     const bytes = this.encoder.encode(value, MESSAGE);
     const flen = typeof from === 'string' ? from.length : FROM_LEN;
@@ -502,7 +503,7 @@ export class Batch {
 
   /* Renews the views after wasm memory grew (in place only). */
   fresh() {
-    if (this.native !== null && this.bytes.byteLength === 0) {
+    if (this.native !== null && this.bytes !== this.native.m.HEAPU8) {
       this.native.views();
       this.bytes = this.native.u8;
       this.words = this.native.u32;
