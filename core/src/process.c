@@ -395,7 +395,7 @@ int fx_process_info(const fx_runtime_t *rt, fx_pid_t pid, fx_process_info_t *out
     out->name = p->ext->name;
     for (const fx_link_t *l = p->ext->links; l; l = l->next) out->links++;
     out->monitors = count_monitors(p->ext->watching, 0);
-    out->monitored_by = count_monitors(p->ext->watchers, 1);
+    out->monitored_by = count_monitors(p->ext->watchers, 1) + fx__calls_waiting(rt, p->ext); /* a call monitors its server */
     out->supervisor = p->ext->supervisor;
   }
   return FX_OK;
@@ -431,7 +431,7 @@ void fx__sched_free_all(fx_runtime_t *rt) {
   }
   fx__free(rt, rt->slots, rt->slots_cap * sizeof *rt->slots);
   rt->slots = NULL;
-  /* Every monitor, of processes and of calls, is in the map. */
+  /* Every monitor is in the map. */
   for (uint32_t i = 0; i < rt->monitors.cap; i++)
     if (rt->monitors.entries[i].key)
       fx__free_small(rt, (void *)(uintptr_t)rt->monitors.entries[i].value);

@@ -109,7 +109,7 @@ uint32_t fx__run_slice(fx_runtime_t *rt, fx_proc_t *p, uint32_t budget) {
  * began gets one slice (processes woken meanwhile wait for the next pass).
  * Returns the reductions used. */
 static uint32_t run_pass(fx_runtime_t *rt, uint32_t budget) {
-  if (rt->heap_len) { /* no timers, no need for the time */
+  if (fx__timers_pending(rt)) { /* no timers, no need for the time */
     fx_update_time(rt);
     fx__timers_fire(rt);
   }
@@ -124,13 +124,15 @@ static uint32_t run_pass(fx_runtime_t *rt, uint32_t budget) {
 }
 
 
-static int work_remains(const fx_runtime_t *rt) { return rt->runq_head != NULL || rt->heap_len > 0; }
+static int work_remains(const fx_runtime_t *rt) { return rt->runq_head != NULL || fx__timers_pending(rt); }
 
 int fx_runnable(const fx_runtime_t *rt) { return rt && rt->runq_head != NULL; }
 
 int64_t fx_next_deadline(const fx_runtime_t *rt) {
-  if (!rt || rt->heap_len == 0) return -1;
-  return rt->timers[rt->heap[0]].due;
+  if (!rt || !fx__timers_pending(rt)) return -1;
+  int64_t due = rt->heap_len ? rt->timers[rt->heap[0]].due : INT64_MAX;
+  if (rt->call_dhead && rt->calls[rt->call_dhead].due < due) due = rt->calls[rt->call_dhead].due; /* calls.c */
+  return due;
 }
 
 int64_t fx_next_timeout(fx_runtime_t *rt) {
@@ -159,7 +161,7 @@ static void sleep_until_deadline(fx_runtime_t *rt) {
 static void run_until_idle(fx_runtime_t *rt) {
   do {
     run_pass(rt, UINT32_MAX);
-    while (rt->heap_len == 0 && rt->runq_head) {
+    while (!fx__timers_pending(rt) && rt->runq_head) {
       fx_proc_t *p = rt->runq_head;
       fx__runq_remove(rt, p);
       fx__run_slice(rt, p, rt->reductions);
@@ -183,7 +185,7 @@ int fx_run(fx_runtime_t *rt, fx_run_mode_t mode) {
   case FX_RUN_DEFAULT:
     for (;;) {
       run_until_idle(rt);
-      if (!rt->sleep || rt->heap_len == 0) break;
+      if (!rt->sleep || !fx__timers_pending(rt)) break;
       sleep_until_deadline(rt);
     }
     break;
