@@ -20,6 +20,11 @@ const MESSAGE = Object.freeze({ bytesAsBitBinary: true });
 const PATTERN = Object.freeze({ bytesAsBitBinary: true, pattern: true });
 const utf8 = new TextEncoder();
 
+/* A call id from its two 32-bit halves, exact (a BigInt). */
+export function callId(lo, hi) {
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 export class Native {
   /** @param {any} module an instantiated Emscripten module */
   constructor(module) {
@@ -119,6 +124,13 @@ export class Native {
     return this.u32[this.outIndex + OUT_A] + this.u32[this.outIndex + OUT_B] * 4294967296;
   }
 
+  /* A call id: all 64 bits matter (a call ref's key sets bit 63), more
+   * than a Number holds exactly. */
+  outCallId() {
+    this.views();
+    return callId(this.u32[this.outIndex + OUT_A], this.u32[this.outIndex + OUT_B]);
+  }
+
   /* Decodes the call's byte result; undefined when it is empty. */
   outTerm() {
     this.views();
@@ -149,7 +161,7 @@ export class Native {
       const ptr = this.stage(request);
       rc = this.m._fxw_call(this.w, to.id, to.serial, 0, 0, ptr, this.len, timeout, now);
     }
-    return rc < 0 ? rc : this.outU64();
+    return rc < 0 ? rc : this.outCallId();
   }
 
   reply(from, value) {

@@ -10,7 +10,7 @@
  * slice of work (pumps in a row without a macrotask in between) stops
  * after a few milliseconds and continues on a macrotask (MessageChannel
  * in browsers, setImmediate in Node.js), so no task runs long. */
-import { Native } from './native.js';
+import { Native, callId } from './native.js';
 import * as supervision from './supervisor.js';
 import { FX, ExitError, FauxtpError, ReceiveTimeout, errName } from './errors.js';
 import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE } from './terms.js';
@@ -358,7 +358,7 @@ export class Runtime {
             break;
           }
           case EV_CALL: {
-            const id = w[h + 5] + w[h + 6] * 4294967296;
+            const id = callId(w[h + 5], w[h + 6]);
             const c = this.calls.get(id);
             if (c !== undefined) {
               this.calls.delete(id);
