@@ -315,6 +315,7 @@ EXPORT int fxw_call(fxw_t *w, uint32_t index, uint32_t gen, const char *name, ui
   int err = target(w, index, gen, name, name_len, &to);
   if (!err) err = decode(w, etf, len, &req);
   if (!err) err = fx_host_call(w->rt, to, req, ms(timeout), &id);
+  if (!err && now > 0) fx_update_time(w->rt); /* fx_call reads no clock: start its timeout at `now` */
   if (!err) put_u64(w, id);
   return err;
 }

@@ -100,6 +100,8 @@ TEST(calls_time_out_in_deadline_order_and_equal_deadlines_in_call_order) {
   rec_t late = {.id = 99, .log = log}, early = {.id = 98, .log = log};
   ASSERT_OK(fx_call(rt, fx_pid_term(srv), atom(rt, "hold"), 100, on_rec, &late, NULL)); /* due 107 */
   ASSERT_OK(fx_call(rt, fx_pid_term(srv), atom(rt, "hold"), 13, on_rec, &early, NULL));  /* due 20 */
+  ASSERT_EQ(fx_next_deadline(rt), 10);
+  fx_run(rt, FX_RUN_NOWAIT); /* their timeouts start: the clock is read */
   clock.now = 1000;
   fx_run(rt, FX_RUN_IDLE);
   ASSERT_STREQ(log, "4 7 10 12 1 3 8 2 6 98 0 5 11 99");
@@ -113,6 +115,46 @@ TEST(calls_time_out_in_deadline_order_and_equal_deadlines_in_call_order) {
   fx_run(rt, FX_RUN_IDLE);
   ASSERT_EQ(recs[9].done, 1);
   ASSERT_EQ(recs[9].status, FX_EEXIT);
+  fx_heap_free(h.heap);
+  fx_runtime_free(rt);
+}
+
+TEST(a_call_times_out_no_earlier_than_its_timeout_after_fx_call) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  holder_t h = {0};
+  fx_pid_t srv = spawn_holder(rt, &h);
+  fx_run(rt, FX_RUN_IDLE);
+  rec_t a = {0}, b = {0};
+  clock.now = 50; /* the runtime has not read its clock since 0 */
+  ASSERT_OK(fx_call(rt, fx_pid_term(srv), atom(rt, "hold"), 10, on_rec, &a, NULL));
+  ASSERT_EQ(fx_next_deadline(rt), 10); /* at the earliest: its timeout after fx_now */
+  fx_run(rt, FX_RUN_IDLE); /* the clock reads 50: due 60 */
+  ASSERT_EQ(a.done, 0);
+  ASSERT_EQ(fx_next_deadline(rt), 60);
+  clock.now = 59;
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_EQ(a.done, 0);
+  clock.now = 60;
+  ASSERT_OK(fx_call(rt, fx_pid_term(srv), atom(rt, "hold"), 0, on_rec, &b, NULL));
+  ASSERT_EQ(fx_run(rt, FX_RUN_IDLE), 0);
+  ASSERT_EQ(a.done, 1);
+  ASSERT_EQ(a.status, FX_ETIMEDOUT);
+  ASSERT_EQ(b.done, 1); /* a zero timeout: the next pass */
+  ASSERT_EQ(b.status, FX_ETIMEDOUT);
+  /* Any reading of the clock starts it. */
+  rec_t c = {0};
+  ASSERT_OK(fx_call(rt, fx_pid_term(srv), atom(rt, "hold"), 30, on_rec, &c, NULL));
+  clock.now = 70;
+  ASSERT_EQ(fx_update_time(rt), 70);
+  ASSERT_EQ(fx_next_deadline(rt), 100);
+  clock.now = 99;
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_EQ(c.done, 0);
+  clock.now = 100;
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_EQ(c.done, 1);
+  ASSERT_EQ(fx_next_timeout(rt), -1);
   fx_heap_free(h.heap);
   fx_runtime_free(rt);
 }
@@ -365,6 +407,7 @@ TEST(allocation_failures_while_calling_lose_no_accepted_call) {
 }
 
 TEST_MAIN(calls_time_out_in_deadline_order_and_equal_deadlines_in_call_order,
+          a_call_times_out_no_earlier_than_its_timeout_after_fx_call,
           a_late_reply_is_dropped_even_when_the_slot_has_a_new_call, call_refs_are_refs_no_make_ref_equals_and_survive_etf,
           a_crash_fails_ten_thousand_pending_calls_with_its_reason, no_timeout_work_is_left_once_no_call_waits,
           a_call_made_by_a_timeout_waits_for_the_next_pass, no_memory_to_grow_the_call_table_leaves_calls_working,

@@ -6,7 +6,8 @@
  *
  * A call completes exactly once: with the reply, with its server's exit
  * reason (it sits in the server's `calls` list), or with a timeout (it sits
- * in the deadline list, which the timer pass reads next to the timer heap).
+ * in the fresh list, then in the deadline list, which the timer pass reads
+ * next to the timer heap).
  * Completing it only unlinks it from two lists: no allocation, no monitor,
  * no heap operation per call. */
 #include "fx_sched.h"
@@ -44,13 +45,13 @@ static int calls_grow(fx_runtime_t *rt) {
 }
 
 /* Into the deadline list after every call due no later: equal deadlines
- * keep call order. New calls are due last almost always (one timeout, a
- * clock that never goes back), so this is an append. */
+ * keep call order (calls enter it in call order, see below). New calls
+ * are due last almost always (one timeout, a clock that never goes back),
+ * so this is an append. */
 static void deadline_insert(fx_runtime_t *rt, uint32_t index, int64_t due) {
   fx_call_t *a = rt->calls, *c = &a[index];
   c->due = due;
-  c->seq = rt->timer_seq++;
-  c->timed = true;
+  c->timing = FX_CALL_TIMED;
   uint32_t prev = rt->call_dtail;
   while (prev && a[prev].due > due) prev = a[prev].dprev;
   c->dprev = prev;
@@ -61,6 +62,46 @@ static void deadline_insert(fx_runtime_t *rt, uint32_t index, int64_t due) {
   else rt->call_dtail = index;
 }
 
+/* A call with a timeout starts fresh: its timeout counts from the next
+ * reading of the clock, which comes after fx_call, so it never ends less
+ * than timeout_ms after fx_call; fx_call reads no clock itself (a reading
+ * costs as much as the rest of the call). The next run pass reads the
+ * clock, as does anything else that starts a timer. */
+static void fresh_append(fx_runtime_t *rt, uint32_t index, int64_t timeout_ms) {
+  fx_call_t *a = rt->calls, *c = &a[index];
+  c->due = timeout_ms;
+  c->seq = rt->timer_seq++;
+  c->timing = FX_CALL_FRESH;
+  c->dnext = 0;
+  c->dprev = rt->call_ftail;
+  if (rt->call_ftail) {
+    a[rt->call_ftail].dnext = index;
+    if (timeout_ms < rt->call_fresh_min) rt->call_fresh_min = timeout_ms;
+  } else {
+    rt->call_fhead = index;
+    rt->call_fresh_min = timeout_ms;
+  }
+  rt->call_ftail = index;
+}
+
+void fx__calls_start_timeouts(fx_runtime_t *rt) {
+  /* Oldest first, so that the deadline list sees calls in call order. */
+  while (rt->call_fhead) {
+    uint32_t index = rt->call_fhead;
+    rt->call_fhead = rt->calls[index].dnext;
+    deadline_insert(rt, index, fx__time_after(rt->now, rt->calls[index].due));
+  }
+  rt->call_ftail = 0;
+}
+
+/* Takes c (at index) out of the list whose ends are *head and *tail. */
+static void list_remove(fx_call_t *a, const fx_call_t *c, uint32_t *head, uint32_t *tail) {
+  if (c->dprev) a[c->dprev].dnext = c->dnext;
+  else *head = c->dnext;
+  if (c->dnext) a[c->dnext].dprev = c->dprev;
+  else *tail = c->dprev;
+}
+
 static void complete(fx_runtime_t *rt, uint32_t index, int status, fx_term_t value) {
   fx_call_t *a = rt->calls, *c = &a[index];
   fx_call_cb cb = c->cb;
@@ -68,12 +109,8 @@ static void complete(fx_runtime_t *rt, uint32_t index, int status, fx_term_t val
   if (c->sprev) a[c->sprev].snext = c->snext;
   else c->server->calls = c->snext;
   if (c->snext) a[c->snext].sprev = c->sprev;
-  if (c->timed) {
-    if (c->dprev) a[c->dprev].dnext = c->dnext;
-    else rt->call_dhead = c->dnext;
-    if (c->dnext) a[c->dnext].dprev = c->dprev;
-    else rt->call_dtail = c->dprev;
-  }
+  if (c->timing == FX_CALL_TIMED) list_remove(a, c, &rt->call_dhead, &rt->call_dtail);
+  else if (c->timing == FX_CALL_FRESH) list_remove(a, c, &rt->call_fhead, &rt->call_ftail);
   c->cb = NULL;
   c->gen = (c->gen + 1) & GEN_MASK;
   c->snext = rt->call_free;
@@ -147,12 +184,8 @@ int fx_call(fx_runtime_t *rt, fx_term_t to, fx_term_t req, int64_t timeout_ms, f
   c->snext = ext->calls;
   if (c->snext) a[c->snext].sprev = index;
   ext->calls = index;
-  if (timeout_ms >= 0) {
-    int64_t now = fx_update_time(rt);
-    deadline_insert(rt, index, now > 0 && timeout_ms > INT64_MAX - now ? INT64_MAX : now + timeout_ms);
-  } else {
-    c->timed = false;
-  }
+  if (timeout_ms >= 0) fresh_append(rt, index, timeout_ms);
+  else c->timing = FX_CALL_UNTIMED;
   fx__mailbox_push(rt, server, msg);
   if (call_id) *call_id = key;
   return FX_OK;
@@ -185,5 +218,5 @@ void fx__calls_free(fx_runtime_t *rt) {
   }
   fx__free(rt, rt->calls, rt->calls_cap * sizeof *rt->calls);
   rt->calls = NULL;
-  rt->calls_cap = rt->call_free = rt->call_dhead = rt->call_dtail = 0;
+  rt->calls_cap = rt->call_free = rt->call_dhead = rt->call_dtail = rt->call_fhead = rt->call_ftail = 0;
 }

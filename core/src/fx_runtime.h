@@ -126,11 +126,19 @@ typedef struct fx_timer_node {
   uint32_t next_free;
 } fx_timer_node_t;
 
+/* Where a call's timeout stands. */
+typedef enum fx_call_timing {
+  FX_CALL_UNTIMED = 0, /* FX_INFINITY */
+  FX_CALL_FRESH,       /* made since the last clock reading: `due` holds the timeout */
+  FX_CALL_TIMED        /* in the deadline list: `due` is a time */
+} fx_call_timing_t;
+
 /* A pending call, in a slot of rt->calls (calls.c). Slots are named by
  * index, never by pointer, as the array moves when it grows; index 0 is
  * never used, so 0 ends a list. A call sits in its server's `calls` list
- * (the server's exit fails it) and, with a finite timeout, in the
- * runtime's deadline list, ordered by (due, seq) as the timer heap is. */
+ * (the server's exit fails it) and, with a finite timeout, in the fresh
+ * list until the clock is next read, then in the runtime's deadline list,
+ * ordered by (due, seq) as the timer heap is. */
 typedef struct fx_call {
   fx_call_cb cb; /* NULL while the slot is free */
   void *ud;
@@ -139,8 +147,8 @@ typedef struct fx_call {
   uint64_t seq;          /* from rt->timer_seq: equal deadlines fire in order */
   uint32_t gen;          /* bumped when the slot is freed: stale refs miss */
   uint32_t snext, sprev; /* server list; snext links the free list */
-  uint32_t dnext, dprev; /* deadline list */
-  bool timed;
+  uint32_t dnext, dprev; /* fresh list or deadline list */
+  uint8_t timing;        /* fx_call_timing_t */
 } fx_call_t;
 
 struct fx_runtime {
@@ -185,6 +193,8 @@ struct fx_runtime {
   uint32_t calls_cap;
   uint32_t call_free;             /* slot index, 0 none */
   uint32_t call_dhead, call_dtail; /* earliest and latest deadline, 0 none */
+  uint32_t call_fhead, call_ftail; /* fresh calls, oldest first, 0 none */
+  int64_t call_fresh_min;          /* no fresh call's timeout is shorter */
 
   fx_map64_t registry; /* atom index -> pid */
   fx_map64_t monitors; /* ref key -> fx_monitor_t* */

@@ -96,10 +96,16 @@ void fx__calls_server_down(fx_runtime_t *rt, fx_proc_ext_t *ext, fx_term_t reaso
 size_t fx__calls_waiting(const fx_runtime_t *rt, const fx_proc_ext_t *ext);
 /* Times out the call at the head of the deadline list. */
 void fx__call_expire_first(fx_runtime_t *rt);
+/* The clock was just read (rt->now): fresh calls' timeouts start now. */
+void fx__calls_start_timeouts(fx_runtime_t *rt);
 /* Teardown: frees the pending calls (and the host events they hold). */
 void fx__calls_free(fx_runtime_t *rt);
+/* `ms` (>= 0) after `now`, or INT64_MAX when that is past the end of time. */
+static inline int64_t fx__time_after(int64_t now, int64_t ms) { return now > 0 && ms > INT64_MAX - now ? INT64_MAX : now + ms; }
 /* Something is due at some time: a timer, or a call with a deadline. */
-static inline int fx__timers_pending(const fx_runtime_t *rt) { return rt->heap_len > 0 || rt->call_dhead != 0; }
+static inline int fx__timers_pending(const fx_runtime_t *rt) {
+  return rt->heap_len > 0 || rt->call_dhead != 0 || rt->call_fhead != 0;
+}
 
 /* host.c */
 extern const fx_behaviour_t fx__host_behaviour;

@@ -132,21 +132,24 @@ int64_t fx_next_deadline(const fx_runtime_t *rt) {
   if (!rt || !fx__timers_pending(rt)) return -1;
   int64_t due = rt->heap_len ? rt->timers[rt->heap[0]].due : INT64_MAX;
   if (rt->call_dhead && rt->calls[rt->call_dhead].due < due) due = rt->calls[rt->call_dhead].due; /* calls.c */
+  /* A fresh call's timeout starts at the next clock reading: at the
+   * earliest, now. */
+  if (rt->call_fhead && fx__time_after(rt->now, rt->call_fresh_min) < due) due = fx__time_after(rt->now, rt->call_fresh_min);
   return due;
 }
 
 int64_t fx_next_timeout(fx_runtime_t *rt) {
   if (!rt) return -1;
   if (rt->runq_head) return 0;
-  int64_t due = fx_next_deadline(rt);
-  if (due < 0) return -1;
-  int64_t now = fx_update_time(rt);
+  if (!fx__timers_pending(rt)) return -1;
+  int64_t now = fx_update_time(rt), due = fx_next_deadline(rt);
   return due > now ? due - now : 0;
 }
 
 static int due_now(fx_runtime_t *rt) {
-  int64_t due = fx_next_deadline(rt);
-  return due >= 0 && due <= fx_update_time(rt);
+  if (!fx__timers_pending(rt)) return 0;
+  int64_t now = fx_update_time(rt), due = fx_next_deadline(rt);
+  return due >= 0 && due <= now;
 }
 
 static void sleep_until_deadline(fx_runtime_t *rt) {
