@@ -188,7 +188,7 @@ struct fx_runtime {
   uint32_t heap_len, heap_cap;
   uint64_t timer_seq;
 
-  /* pending calls (calls.c): a slot array, a free list, a deadline list */
+  /* pending calls (calls.c): a slot array, a free list, a fresh list, a deadline list */
   fx_call_t *calls;
   uint32_t calls_cap;
   uint32_t call_free;             /* slot index, 0 none */
