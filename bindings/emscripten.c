@@ -337,11 +337,11 @@ EXPORT int fxw_send_many(fxw_t *w, const uint32_t *pids, uint32_t n, const uint8
   return FX_OK;
 }
 
-/* `now` (if > 0) sets the clock first: the call's timeout starts from it. */
-EXPORT int fxw_call(fxw_t *w, uint32_t index, uint32_t gen, const char *name, uint32_t name_len, const uint8_t *etf, uint32_t len, double timeout, double now) {
+/* The call's timeout starts when the core next reads its clock: at the
+ * latest the next fxw_run, whose `now` the host reads after this call. */
+EXPORT int fxw_call(fxw_t *w, uint32_t index, uint32_t gen, const char *name, uint32_t name_len, const uint8_t *etf, uint32_t len, double timeout) {
   fx_term_t to, req;
   uint64_t id = 0;
-  fxw_set_now(w, now);
   int err = target(w, index, gen, name, name_len, &to);
   if (!err) err = decode(w, etf, len, &req);
   if (!err) err = fx_host_call(w->rt, to, req, ms(timeout), &id);

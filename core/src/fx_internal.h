@@ -22,8 +22,8 @@ void *fx__calloc(fx_runtime_t *rt, size_t size);
 void *fx__realloc(fx_runtime_t *rt, void *p, size_t osize, size_t nsize);
 void fx__free(fx_runtime_t *rt, void *p, size_t size);
 /* Zeroed blocks of at most FX_SMALL_BYTES for the core's own small records
- * (calls, monitors, signals, links), recycled through a free list so that
- * a call or a link costs no trip to the allocator. */
+ * (monitors, signals, links), recycled through a free list so that a
+ * monitor or a link costs no trip to the allocator. */
 #define FX_SMALL_BYTES 64
 void *fx__alloc_small(fx_runtime_t *rt);
 void fx__free_small(fx_runtime_t *rt, void *p);

@@ -1,6 +1,6 @@
 /* Private: an open-addressing hash map from nonzero uint64 keys to values
  * (uint64), with backward-shift deletion (no tombstones). Used for the
- * registry, pending calls and monitors. */
+ * registry and monitors. */
 #ifndef FX_MAP64_H
 #define FX_MAP64_H
 

@@ -39,17 +39,11 @@ typedef struct fx_link {
   struct fx_link *peer;
 } fx_link_t;
 
-typedef enum fx_monitor_kind {
-  FX_MON_PROCESS = 1, /* a process watches: DOWN message */
-  FX_MON_CALL = 2     /* a pending call watches its server */
-} fx_monitor_kind_t;
-
-/* A monitor sits in the target's `watchers` list and, for process
- * monitors, in the watcher's `watching` list; rt->monitors maps its ref key
- * to it. */
+/* A process monitor sits in the target's `watchers` list and in the
+ * watcher's `watching` list; rt->monitors maps its ref key to it. (A call
+ * watches its server through the server's `calls` list instead.) */
 typedef struct fx_monitor {
   uint64_t key;
-  uint8_t kind;
   fx_pid_t watcher;
   fx_pid_t target;
   struct fx_monitor *tnext, **tprev;
@@ -82,6 +76,7 @@ typedef struct fx_proc_ext {
   fx_link_t *links;
   fx_monitor_t *watching; /* monitors this process holds */
   fx_monitor_t *watchers; /* monitors on this process */
+  uint32_t calls;         /* newest pending call waiting on it (slot index), 0 none */
   fx_msg_t *exit_reason;  /* stop requested or exit pending: the reason */
   uint8_t exit_kind;      /* fx_exit_kind_t of the pending exit */
   fx_pid_t supervisor;    /* for introspection */
@@ -116,12 +111,8 @@ typedef struct fx_slot {
 
 typedef enum fx_timer_kind {
   FX_TIMER_RECEIVE = 1, /* a posted receive's timeout for `pid` */
-  FX_TIMER_SEND,        /* send_after: msg to `to` */
-  FX_TIMER_CALL,        /* a call's timeout: call id in `key` */
-  FX_TIMER_CALLBACK     /* an internal callback */
+  FX_TIMER_SEND         /* send_after: msg to `to` */
 } fx_timer_kind_t;
-
-typedef void (*fx__timer_cb)(fx_runtime_t *rt, void *ud, uint64_t key);
 
 typedef struct fx_timer_node {
   int64_t due;
@@ -132,18 +123,32 @@ typedef struct fx_timer_node {
   fx_term_t to;
   uint64_t key;
   fx_msg_t *msg;
-  fx__timer_cb cb;
-  void *ud;
   uint32_t next_free;
 } fx_timer_node_t;
 
+/* Where a call's timeout stands. */
+typedef enum fx_call_timing {
+  FX_CALL_UNTIMED = 0, /* FX_INFINITY */
+  FX_CALL_FRESH,       /* made since the last clock reading: `due` holds the timeout */
+  FX_CALL_TIMED        /* in the deadline list: `due` is a time */
+} fx_call_timing_t;
+
+/* A pending call, in a slot of rt->calls (calls.c). Slots are named by
+ * index, never by pointer, as the array moves when it grows; index 0 is
+ * never used, so 0 ends a list. A call sits in its server's `calls` list
+ * (the server's exit fails it) and, with a finite timeout, in the fresh
+ * list until the clock is next read, then in the runtime's deadline list,
+ * ordered by (due, seq) as the timer heap is. */
 typedef struct fx_call {
-  uint64_t id; /* the ref's key */
-  fx_call_cb cb;
+  fx_call_cb cb; /* NULL while the slot is free */
   void *ud;
-  fx_timer_t timer;
-  struct fx_monitor *monitor; /* on the server, NULL once it is gone */
-  fx_pid_t target;
+  fx_proc_ext_t *server; /* whose `calls` list holds it */
+  int64_t due;
+  uint64_t seq;          /* from rt->timer_seq: equal deadlines fire in order */
+  uint32_t gen;          /* bumped when the slot is freed: stale refs miss */
+  uint32_t snext, sprev; /* server list; snext links the free list */
+  uint32_t dnext, dprev; /* fresh list or deadline list */
+  uint8_t timing;        /* fx_call_timing_t */
 } fx_call_t;
 
 struct fx_runtime {
@@ -183,8 +188,15 @@ struct fx_runtime {
   uint32_t heap_len, heap_cap;
   uint64_t timer_seq;
 
+  /* pending calls (calls.c): a slot array, a free list, a fresh list, a deadline list */
+  fx_call_t *calls;
+  uint32_t calls_cap;
+  uint32_t call_free;             /* slot index, 0 none */
+  uint32_t call_dhead, call_dtail; /* earliest and latest deadline, 0 none */
+  uint32_t call_fhead, call_ftail; /* fresh calls, oldest first, 0 none */
+  int64_t call_fresh_min;          /* no fresh call's timeout is shorter */
+
   fx_map64_t registry; /* atom index -> pid */
-  fx_map64_t calls;    /* ref key -> fx_call_t* */
   fx_map64_t monitors; /* ref key -> fx_monitor_t* */
 
   fx_heap_t scratch; /* fx_proc_heap: marked per callback */
@@ -244,7 +256,6 @@ static inline void fx__msg_free(fx_runtime_t *rt, fx_msg_t *m) {
 fx_proc_t *fx__proc_get(const fx_runtime_t *rt, fx_pid_t pid);
 
 /* The records that live in FX_SMALL_BYTES blocks. */
-_Static_assert(sizeof(fx_call_t) <= FX_SMALL_BYTES, "fx_call_t fits a small block");
 _Static_assert(sizeof(fx_monitor_t) <= FX_SMALL_BYTES, "fx_monitor_t fits a small block");
 _Static_assert(sizeof(fx_signal_block_t) <= FX_SMALL_BYTES, "signals and links fit a small block");
 /* Its extension record, created on first use; NULL when out of memory. */

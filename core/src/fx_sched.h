@@ -50,8 +50,6 @@ typedef struct fx__timer_spec {
   fx_term_t to;
   uint64_t key;
   fx_msg_t *msg;
-  fx__timer_cb cb;
-  void *ud;
 } fx__timer_spec_t;
 int fx__timer_start(fx_runtime_t *rt, int64_t due, const fx__timer_spec_t *spec, fx_timer_t *out);
 /* Cancels a pending timer, freeing its message. 1 when it was pending. */
@@ -71,21 +69,43 @@ void fx__signal_exit_links(fx_runtime_t *rt, fx_pid_t pid, fx_proc_ext_t *ext, f
 void fx__signals_free(fx_runtime_t *rt);
 /* A ref's key when it is one of this runtime's refs, else 0. */
 uint64_t fx__ref_key(const fx_runtime_t *rt, fx_term_t ref);
-/* A monitor of `kind` by `watcher` (a pid, or a call key) on a live target. */
-/* (Process monitors are also entered in rt->monitors under their key.) */
-int fx__monitor_add(fx_runtime_t *rt, fx_monitor_kind_t kind, uint64_t key, fx_pid_t watcher, fx_proc_t *target, fx_monitor_t **out);
 /* Removes the process monitor with this key, if it is active. */
 void fx__monitor_remove(fx_runtime_t *rt, uint64_t key);
-/* Unlinks and frees a monitor found by pointer (a call's). */
-void fx__monitor_free(fx_runtime_t *rt, fx_monitor_t *m);
 
 /* registry.c */
 void fx__registry_drop(fx_runtime_t *rt, fx_proc_t *p);
 
-/* messaging.c */
-/* Frees a call's monitor on its exiting server and completes the call. */
-void fx__call_server_down(fx_runtime_t *rt, fx_monitor_t *m, fx_term_t reason);
+/* messaging.c, calls.c */
+/* The pid a send or call to `to` (a local pid or a registered name) goes
+ * to: FX_EBADNAME for an unregistered name, FX_EINVAL for anything else. */
+static inline int fx__resolve(const fx_runtime_t *rt, fx_term_t to, fx_pid_t *pid) {
+  if (fx_is_local_pid(to)) {
+    *pid = fx_term_pid(to);
+    return FX_OK;
+  }
+  if (fx_is_atom(to)) return fx_whereis(rt, to, pid);
+  return FX_EINVAL;
+}
+
+/* calls.c */
+/* Fails, with `reason`, every call waiting on the exiting process whose
+ * extension is ext (newest first, as they were made; calls made meanwhile
+ * too). */
+void fx__calls_server_down(fx_runtime_t *rt, fx_proc_ext_t *ext, fx_term_t reason);
+/* How many calls wait on the process whose extension is ext. */
+size_t fx__calls_waiting(const fx_runtime_t *rt, const fx_proc_ext_t *ext);
+/* Times out the call at the head of the deadline list. */
+void fx__call_expire_first(fx_runtime_t *rt);
+/* The clock was just read (rt->now): fresh calls' timeouts start now. */
+void fx__calls_start_timeouts(fx_runtime_t *rt);
+/* Teardown: frees the pending calls (and the host events they hold). */
 void fx__calls_free(fx_runtime_t *rt);
+/* `ms` (>= 0) after `now`, or INT64_MAX when that is past the end of time. */
+static inline int64_t fx__time_after(int64_t now, int64_t ms) { return now > 0 && ms > INT64_MAX - now ? INT64_MAX : now + ms; }
+/* Something is due at some time: a timer, or a call with a deadline. */
+static inline int fx__timers_pending(const fx_runtime_t *rt) {
+  return (rt->heap_len | rt->call_dhead | rt->call_fhead) != 0; /* one test: the run loop asks often */
+}
 
 /* host.c */
 extern const fx_behaviour_t fx__host_behaviour;

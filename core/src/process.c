@@ -97,19 +97,23 @@ static void crash(fx_proc_t *p, fx_term_t which, int rc) {
   fx__proc_exit(p, m, FX_EXIT_SELF);
 }
 
+/* A receive's timer: kept out of fx__proc_post_receive, which runs after
+ * every message (its prologue would save what the clock reading uses). */
+static FX__NOINLINE void start_receive_timer(fx_proc_t *p) {
+  fx_runtime_t *rt = p->rt;
+  fx__timer_spec_t spec = {.kind = FX_TIMER_RECEIVE, .key = p->pid};
+  if (fx__timer_start(rt, fx_update_time(rt) + p->recv_timeout, &spec, &p->recv_timer) != FX_OK) {
+    /* Without a timer the wait could last forever: time out now instead. */
+    p->flags |= FX_PF_TIMED_OUT;
+  }
+}
+
 void fx__proc_post_receive(fx_proc_t *p) {
   fx_runtime_t *rt = p->rt;
   p->save = &p->mhead;
   p->flags &= (uint8_t)~FX_PF_TIMED_OUT;
-  if (p->recv_timeout == 0) {
-    p->flags |= FX_PF_TIMED_OUT;
-  } else if (p->recv_timeout > 0) {
-    fx__timer_spec_t spec = {.kind = FX_TIMER_RECEIVE, .key = p->pid};
-    if (fx__timer_start(rt, fx_update_time(rt) + p->recv_timeout, &spec, &p->recv_timer) != FX_OK) {
-      /* Without a timer the wait could last forever: time out now instead. */
-      p->flags |= FX_PF_TIMED_OUT;
-    }
-  }
+  if (p->recv_timeout == 0) p->flags |= FX_PF_TIMED_OUT;
+  else if (p->recv_timeout > 0) start_receive_timer(p);
   if (p->mhead || (p->flags & FX_PF_TIMED_OUT)) fx__runq_push(rt, p);
   else p->status = FX_PS_WAITING;
 }
@@ -395,7 +399,7 @@ int fx_process_info(const fx_runtime_t *rt, fx_pid_t pid, fx_process_info_t *out
     out->name = p->ext->name;
     for (const fx_link_t *l = p->ext->links; l; l = l->next) out->links++;
     out->monitors = count_monitors(p->ext->watching, 0);
-    out->monitored_by = count_monitors(p->ext->watchers, 1);
+    out->monitored_by = count_monitors(p->ext->watchers, 1) + fx__calls_waiting(rt, p->ext); /* a call monitors its server */
     out->supervisor = p->ext->supervisor;
   }
   return FX_OK;
@@ -431,7 +435,7 @@ void fx__sched_free_all(fx_runtime_t *rt) {
   }
   fx__free(rt, rt->slots, rt->slots_cap * sizeof *rt->slots);
   rt->slots = NULL;
-  /* Every monitor, of processes and of calls, is in the map. */
+  /* Every monitor is in the map. */
   for (uint32_t i = 0; i < rt->monitors.cap; i++)
     if (rt->monitors.entries[i].key)
       fx__free_small(rt, (void *)(uintptr_t)rt->monitors.entries[i].value);

@@ -145,5 +145,6 @@ int64_t fx_update_time(fx_runtime_t *rt) {
   if (!rt) return 0;
   int64_t t = rt->clock(rt->clock_ud);
   if (t > rt->now) rt->now = t; /* never backwards */
+  if (rt->call_fhead) fx__calls_start_timeouts(rt);
   return rt->now;
 }

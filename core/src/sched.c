@@ -109,7 +109,7 @@ uint32_t fx__run_slice(fx_runtime_t *rt, fx_proc_t *p, uint32_t budget) {
  * began gets one slice (processes woken meanwhile wait for the next pass).
  * Returns the reductions used. */
 static uint32_t run_pass(fx_runtime_t *rt, uint32_t budget) {
-  if (rt->heap_len) { /* no timers, no need for the time */
+  if (fx__timers_pending(rt)) { /* no timers, no need for the time */
     fx_update_time(rt);
     fx__timers_fire(rt);
   }
@@ -124,27 +124,32 @@ static uint32_t run_pass(fx_runtime_t *rt, uint32_t budget) {
 }
 
 
-static int work_remains(const fx_runtime_t *rt) { return rt->runq_head != NULL || rt->heap_len > 0; }
+static int work_remains(const fx_runtime_t *rt) { return rt->runq_head != NULL || fx__timers_pending(rt); }
 
 int fx_runnable(const fx_runtime_t *rt) { return rt && rt->runq_head != NULL; }
 
 int64_t fx_next_deadline(const fx_runtime_t *rt) {
-  if (!rt || rt->heap_len == 0) return -1;
-  return rt->timers[rt->heap[0]].due;
+  if (!rt || !fx__timers_pending(rt)) return -1;
+  int64_t due = rt->heap_len ? rt->timers[rt->heap[0]].due : INT64_MAX;
+  if (rt->call_dhead && rt->calls[rt->call_dhead].due < due) due = rt->calls[rt->call_dhead].due; /* calls.c */
+  /* A fresh call's timeout starts at the next clock reading: at the
+   * earliest, now. */
+  if (rt->call_fhead && fx__time_after(rt->now, rt->call_fresh_min) < due) due = fx__time_after(rt->now, rt->call_fresh_min);
+  return due;
 }
 
 int64_t fx_next_timeout(fx_runtime_t *rt) {
   if (!rt) return -1;
   if (rt->runq_head) return 0;
-  int64_t due = fx_next_deadline(rt);
-  if (due < 0) return -1;
-  int64_t now = fx_update_time(rt);
+  if (!fx__timers_pending(rt)) return -1;
+  int64_t now = fx_update_time(rt), due = fx_next_deadline(rt);
   return due > now ? due - now : 0;
 }
 
 static int due_now(fx_runtime_t *rt) {
-  int64_t due = fx_next_deadline(rt);
-  return due >= 0 && due <= fx_update_time(rt);
+  if (!fx__timers_pending(rt)) return 0;
+  int64_t now = fx_update_time(rt), due = fx_next_deadline(rt);
+  return due >= 0 && due <= now;
 }
 
 static void sleep_until_deadline(fx_runtime_t *rt) {
@@ -159,7 +164,7 @@ static void sleep_until_deadline(fx_runtime_t *rt) {
 static void run_until_idle(fx_runtime_t *rt) {
   do {
     run_pass(rt, UINT32_MAX);
-    while (rt->heap_len == 0 && rt->runq_head) {
+    while (!fx__timers_pending(rt) && rt->runq_head) {
       fx_proc_t *p = rt->runq_head;
       fx__runq_remove(rt, p);
       fx__run_slice(rt, p, rt->reductions);
@@ -183,7 +188,7 @@ int fx_run(fx_runtime_t *rt, fx_run_mode_t mode) {
   case FX_RUN_DEFAULT:
     for (;;) {
       run_until_idle(rt);
-      if (!rt->sleep || rt->heap_len == 0) break;
+      if (!rt->sleep || !fx__timers_pending(rt)) break;
       sleep_until_deadline(rt);
     }
     break;

@@ -29,34 +29,28 @@ static int ref_from_key(fx_runtime_t *rt, fx_heap_t *h, uint64_t key, fx_term_t 
 
 /* ---- monitors ---- */
 
-int fx__monitor_add(fx_runtime_t *rt, fx_monitor_kind_t kind, uint64_t key, fx_pid_t watcher, fx_proc_t *target, fx_monitor_t **out) {
+static int monitor_add(fx_runtime_t *rt, uint64_t key, fx_pid_t watcher, fx_proc_t *target) {
   fx_proc_ext_t *text = fx__proc_ext(target);
-  fx_proc_t *w = kind == FX_MON_PROCESS ? fx__proc_get(rt, watcher) : NULL;
+  fx_proc_t *w = fx__proc_get(rt, watcher);
   fx_proc_ext_t *wext = w ? fx__proc_ext(w) : NULL;
-  if (!text || (kind == FX_MON_PROCESS && !wext)) return FX_ENOMEM;
+  if (!text || !wext) return FX_ENOMEM;
   fx_monitor_t *m = fx__alloc_small(rt);
   if (!m) return FX_ENOMEM;
-  /* Only process monitors are found by key (demonitor); a call's monitor
-   * belongs to the call, which finds it by pointer. */
-  if (kind == FX_MON_PROCESS && fx__map64_put(rt, &rt->monitors, key, (uint64_t)(uintptr_t)m) != FX_OK) {
+  if (fx__map64_put(rt, &rt->monitors, key, (uint64_t)(uintptr_t)m) != FX_OK) {
     fx__free_small(rt, m);
     return FX_ENOMEM;
   }
   m->key = key;
-  m->kind = (uint8_t)kind;
   m->watcher = watcher;
   m->target = target->pid;
   m->tnext = text->watchers;
   if (m->tnext) m->tnext->tprev = &m->tnext;
   m->tprev = &text->watchers;
   text->watchers = m;
-  if (wext) {
-    m->wnext = wext->watching;
-    if (m->wnext) m->wnext->wprev = &m->wnext;
-    m->wprev = &wext->watching;
-    wext->watching = m;
-  }
-  if (out) *out = m;
+  m->wnext = wext->watching;
+  if (m->wnext) m->wnext->wprev = &m->wnext;
+  m->wprev = &wext->watching;
+  wext->watching = m;
   return FX_OK;
 }
 
@@ -74,7 +68,7 @@ static void unlink_watcher(fx_monitor_t *m) {
   m->wprev = NULL;
 }
 
-void fx__monitor_free(fx_runtime_t *rt, fx_monitor_t *m) {
+static void monitor_free(fx_runtime_t *rt, fx_monitor_t *m) {
   unlink_target(m);
   unlink_watcher(m);
   fx__free_small(rt, m);
@@ -82,7 +76,7 @@ void fx__monitor_free(fx_runtime_t *rt, fx_monitor_t *m) {
 
 void fx__monitor_remove(fx_runtime_t *rt, uint64_t key) {
   uint64_t v;
-  if (fx__map64_remove(&rt->monitors, key, &v)) fx__monitor_free(rt, (fx_monitor_t *)(uintptr_t)v);
+  if (fx__map64_remove(&rt->monitors, key, &v)) monitor_free(rt, (fx_monitor_t *)(uintptr_t)v);
 }
 
 static int send_down(fx_runtime_t *rt, fx_pid_t watcher, uint64_t key, fx_pid_t target, fx_term_t reason) {
@@ -108,7 +102,7 @@ int fx_monitor(fx_runtime_t *rt, fx_pid_t watcher, fx_pid_t target, fx_heap_t *h
   if (err) return err;
   uint64_t key = fx__ref_key(rt, r);
   fx_proc_t *t = fx__proc_get(rt, target);
-  err = t ? fx__monitor_add(rt, FX_MON_PROCESS, key, watcher, t, NULL) : send_down(rt, watcher, key, target, FX_ATOM(NOPROC));
+  err = t ? monitor_add(rt, key, watcher, t) : send_down(rt, watcher, key, target, FX_ATOM(NOPROC));
   if (err) return err;
   *ref = r;
   return FX_OK;
@@ -118,7 +112,6 @@ int fx_demonitor(fx_runtime_t *rt, fx_term_t ref) {
   if (!rt) return FX_EINVAL;
   uint64_t key = fx__ref_key(rt, ref), v;
   if (!key || !fx__map64_get(&rt->monitors, key, &v)) return FX_ENOTFOUND;
-  if (((fx_monitor_t *)(uintptr_t)v)->kind != FX_MON_PROCESS) return FX_ENOTFOUND;
   fx__monitor_remove(rt, key);
   return FX_OK;
 }
@@ -294,17 +287,13 @@ void fx__signal_exit_links(fx_runtime_t *rt, fx_pid_t pid, fx_proc_ext_t *ext, f
   ext->links = NULL;
   rt->delivering_signals = was;
   while (ext->watching) fx__monitor_remove(rt, ext->watching->key);
+  fx__calls_server_down(rt, ext, reason);
   while (ext->watchers) {
     fx_monitor_t *m = ext->watchers;
     uint64_t key = m->key;
-    fx_monitor_kind_t kind = (fx_monitor_kind_t)m->kind;
     fx_pid_t watcher = m->watcher;
-    if (kind == FX_MON_PROCESS) {
-      fx__monitor_remove(rt, key);
-      send_down(rt, watcher, key, pid, reason);
-    } else {
-      fx__call_server_down(rt, m, reason); /* frees m */
-    }
+    fx__monitor_remove(rt, key);
+    send_down(rt, watcher, key, pid, reason);
   }
 }
 

@@ -642,7 +642,7 @@ static size_t words_rec(fx_term_t t, unsigned depth) {
   }
 }
 
-size_t fx_term_words(fx_term_t t) { return words_rec(t, 0); }
+size_t fx_term_words(fx_term_t t) { return is_compound(t) ? words_rec(t, 0) : 0; } /* most requests are immediates */
 
 /* Copies t at *hp (advancing it). `link` is where the copy's root goes;
  * looping on the last child just moves `link` into the new object. */

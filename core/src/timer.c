@@ -1,5 +1,6 @@
 /* Timers: a binary min-heap keyed on (due, sequence), so equal deadlines
- * fire in the order they were set. Nodes live in a slot array and are
+ * fire in the order they were set; calls' deadlines (calls.c) are a sorted
+ * list beside it, in the same order, fired by the same pass. Nodes live in a slot array and are
  * named by index + generation (fx_timer_t), so cancelling is O(log n) and a
  * stale handle is harmless. */
 #include "fx_sched.h"
@@ -85,8 +86,6 @@ int fx__timer_start(fx_runtime_t *rt, int64_t due, const fx__timer_spec_t *spec,
   n->to = spec->to;
   n->key = spec->key;
   n->msg = spec->msg;
-  n->cb = spec->cb;
-  n->ud = spec->ud;
   heap_set(rt, rt->heap_len++, index);
   sift_up(rt, rt->heap_len - 1);
   *out = timer_id(n, index);
@@ -145,23 +144,33 @@ static void fire(fx_runtime_t *rt, fx_timer_node_t node) {
     }
     break;
   }
-  case FX_TIMER_CALL:
-  case FX_TIMER_CALLBACK:
-    node.cb(rt, node.ud, node.key);
-    break;
   }
 }
 
+/* Whether x, due at `due` and set as `seq`, fires in this pass. */
+static int ripe(const fx_runtime_t *rt, int64_t due, uint64_t seq, uint64_t horizon) { return due <= rt->now && seq < horizon; }
+
 void fx__timers_fire(fx_runtime_t *rt) {
-  /* Timers set while firing (by a callback) wait for the next pass. */
+  /* Timers set while firing (by a callback) wait for the next pass. The
+   * heap and the calls' deadline list (calls.c) are one order, by (due,
+   * seq). */
   uint64_t horizon = rt->timer_seq;
-  while (rt->heap_len > 0) {
-    uint32_t index = rt->heap[0];
-    fx_timer_node_t node = rt->timers[index];
-    if (node.due > rt->now || node.seq >= horizon) break;
-    heap_remove(rt, 0);
-    node_free(rt, index);
-    fire(rt, node);
+  for (;;) {
+    const fx_timer_node_t *top = rt->heap_len ? &rt->timers[rt->heap[0]] : NULL;
+    const fx_call_t *c = rt->call_dhead ? &rt->calls[rt->call_dhead] : NULL;
+    if (top && !ripe(rt, top->due, top->seq, horizon)) top = NULL;
+    if (c && !ripe(rt, c->due, c->seq, horizon)) c = NULL;
+    if (c && (!top || c->due < top->due || (c->due == top->due && c->seq < top->seq))) {
+      fx__call_expire_first(rt);
+    } else if (top) {
+      uint32_t index = rt->heap[0];
+      fx_timer_node_t node = *top;
+      heap_remove(rt, 0);
+      node_free(rt, index);
+      fire(rt, node);
+    } else {
+      break;
+    }
   }
 }
 

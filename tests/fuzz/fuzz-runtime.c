@@ -27,7 +27,8 @@
  *  - messages from one sender to one receiver are received in the order
  *    sent (each carries a sequence number);
  *  - a call completes exactly once, with its own reply, by the end of the
- *    operation that killed its target, or at a run after its timeout;
+ *    operation that killed its target, or at a run after its timeout (which
+ *    starts between fx_call and the next run: never early, never later);
  *  - terminate runs at most once, destroy exactly once per process, and
  *    at teardown nothing leaks (ASan's leak checker). */
 #include <string.h>
@@ -78,10 +79,12 @@ struct ctx;
 typedef struct mcall {
   struct ctx *c;
   int target;
-  int64_t due; /* -1: no timeout */
+  int64_t due; /* -1: no timeout; else the earliest it may time out */
   int req;
-  int expired; /* a run happened at or after due */
+  int expired; /* a run happened at or after due_by */
   int done;
+  int64_t ms;     /* its timeout */
+  int64_t due_by; /* -1 until a run: its timeout starts at the next clock reading, by then */
 } mcall_t;
 
 typedef struct spawn_req {
@@ -658,7 +661,7 @@ static void call(ctx_t *c) {
   fx_term_t to = (t & 0x80) ? c->names[t % NNAMES] : fx_pid_term(pid_of(c, i));
   int alive = i >= 0 && i < c->nprocs && c->procs[i].alive;
   mcall_t *k = &c->calls[c->ncalls];
-  *k = (mcall_t){c, i, (ms & 0x80) ? -1 : c->clock + (ms & 63), req, 0, 0};
+  *k = (mcall_t){c, i, (ms & 0x80) ? -1 : c->clock + (ms & 63), req, 0, 0, ms & 63, -1};
   size_t before = alive ? mailbox(c, i) : 0;
   int err = fx_call(c->rt, to, fx_small(req), k->due < 0 ? FX_INFINITY : (ms & 63), on_call_done, k, NULL);
   if (!alive) {
@@ -667,6 +670,16 @@ static void call(ctx_t *c) {
   }
   FUZZ_CHECK(err == FX_OK && mailbox(c, i) == before + 1, "fx_call: %s", fx_err_name(err));
   c->ncalls++;
+}
+
+/* A run reads the clock, if only because a call's timeout is pending: any
+ * call whose timeout has not started yet starts it there at the latest. */
+static void calls_after_run(ctx_t *c) {
+  for (int k = 0; k < c->ncalls; k++) {
+    mcall_t *m = &c->calls[k];
+    if (m->due >= 0 && m->due_by < 0) m->due_by = c->clock + m->ms;
+    if (m->due >= 0 && m->due_by <= c->clock) m->expired = 1;
+  }
 }
 
 static void run(ctx_t *c) {
@@ -678,8 +691,7 @@ static void run(ctx_t *c) {
   /* Every mode fires the timers due by now, calls' timeouts included. */
   for (int k = 0; k < c->ntimers; k++)
     if (c->timers[k].due <= c->clock) c->timers[k].pending = 0;
-  for (int k = 0; k < c->ncalls; k++)
-    if (c->calls[k].due >= 0 && c->calls[k].due <= c->clock) c->calls[k].expired = 1;
+  calls_after_run(c);
   int64_t deadline = fx_next_deadline(c->rt);
   FUZZ_CHECK(r == (fx_runnable(c->rt) || deadline >= 0), "fx_run returned %d", r);
   if (b >= 0x40 && (b % 4 == FX_RUN_IDLE || b % 4 == FX_RUN_DEFAULT)) {
@@ -777,9 +789,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FUZZ_CHECK(fx_run(c->rt, FX_RUN_IDLE) >= 0, "fx_run");
   for (int k = 0; k < c->ntimers; k++)
     if (c->timers[k].due <= c->clock) c->timers[k].pending = 0;
+  calls_after_run(c);
   check_model(c);
   for (int k = 0; k < c->ncalls; k++)
-    FUZZ_CHECK(c->calls[k].done || c->calls[k].due < 0 || c->calls[k].due > c->clock, "call %d still pending", k);
+    FUZZ_CHECK(c->calls[k].done || !c->calls[k].expired, "call %d still pending", k);
 
   /* No callback runs after the last check: the patterns can go first. */
   for (int k = 0; k < NPATTERNS; k++) fx_pattern_free(c->rt, c->pats[k]);

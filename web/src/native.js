@@ -24,6 +24,15 @@ const utf8 = new TextEncoder();
 /* The ETF of {'$gen_cast', _} up to its last element. */
 const CAST_HEAD = Uint8Array.of(104, 2, 119, 9, ...utf8.encode('$gen_cast'));
 
+/* A pending call's key in the runtime's table, from its ref key's two
+ * words: the low word is the call's slot, which no other pending call
+ * holds, the high word the slot's generation (and bit 63); 21 bits of
+ * that keep the Number exact, and tell a call from one in the same slot
+ * before it. */
+export function callKey(lo, hi) {
+  return lo + (hi & 0x1fffff) * 4294967296;
+}
+
 export class Native {
   /** @param {any} module an instantiated Emscripten module */
   constructor(module) {
@@ -135,6 +144,12 @@ export class Native {
     return this.u32[this.outIndex + OUT_A] + this.u32[this.outIndex + OUT_B] * 4294967296;
   }
 
+  /* The key of the call just made (callKey). */
+  outCallKey() {
+    this.views();
+    return callKey(this.u32[this.outIndex + OUT_A], this.u32[this.outIndex + OUT_B]);
+  }
+
   /* Decodes the call's byte result; undefined when it is empty. */
   outTerm() {
     this.views();
@@ -154,8 +169,6 @@ export class Native {
     return this.m._fxw_send(this.w, to.id, to.serial, 0, 0, ptr, this.len);
   }
 
-  /* Returns the call id (>= 0) or an error code. now: the time to set the
-   * clock to first (0: leave it). */
   /* cast: sends {'$gen_cast', request}, encoded after a ready-made head. */
   cast(to, request) {
     if (typeof to === 'string') {
@@ -166,16 +179,18 @@ export class Native {
     return this.m._fxw_send(this.w, to.id, to.serial, 0, 0, ptr, this.len);
   }
 
-  call(to, request, timeout, now = 0) {
+  /* Returns the call's key (callKey, >= 0) or an error code. Its timeout
+   * starts at the next run of the loop, which sets the clock. */
+  call(to, request, timeout) {
     let rc;
     if (typeof to === 'string') {
       const ptr = this.stage(request, to);
-      rc = this.m._fxw_call(this.w, 0, 0, ptr + this.len, this.nameLen, ptr, this.len, timeout, now);
+      rc = this.m._fxw_call(this.w, 0, 0, ptr + this.len, this.nameLen, ptr, this.len, timeout);
     } else {
       const ptr = this.stage(request);
-      rc = this.m._fxw_call(this.w, to.id, to.serial, 0, 0, ptr, this.len, timeout, now);
+      rc = this.m._fxw_call(this.w, to.id, to.serial, 0, 0, ptr, this.len, timeout);
     }
-    return rc < 0 ? rc : this.outU64();
+    return rc < 0 ? rc : this.outCallKey();
   }
 
   reply(from, value) {

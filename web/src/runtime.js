@@ -10,7 +10,7 @@
  * slice of work (pumps in a row without a macrotask in between) stops
  * after a few milliseconds and continues on a macrotask (MessageChannel
  * in browsers, setImmediate in Node.js), so no task runs long. */
-import { Native, fromTerm } from './native.js';
+import { Native, fromTerm, callKey } from './native.js';
 import * as supervision from './supervisor.js';
 import { FX, ExitError, FauxtpError, ReceiveTimeout, errName } from './errors.js';
 import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE } from './terms.js';
@@ -353,7 +353,7 @@ export class Runtime {
             break;
           }
           case EV_CALL: {
-            const id = w[h + 5] + w[h + 6] * 4294967296;
+            const id = callKey(w[h + 5], w[h + 6]);
             const c = this.calls.get(id);
             if (c !== undefined) {
               this.calls.delete(id);
@@ -501,7 +501,7 @@ export class Runtime {
     try {
       checkTarget(target, 'call');
       if (timeout !== Infinity && (typeof timeout !== 'number' || !(timeout >= 0))) throw new TypeError('call: timeout must be a number of milliseconds >= 0');
-      id = this.native.call(target, request, timeout === Infinity ? -1 : Math.floor(timeout), this.pumping ? 0 : now());
+      id = this.native.call(target, request, timeout === Infinity ? -1 : Math.floor(timeout));
     } catch (e) {
       return Promise.reject(e);
     }

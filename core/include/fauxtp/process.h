@@ -115,7 +115,10 @@ typedef void (*fx_call_cb)(fx_runtime_t *rt, void *ud, int status, fx_term_t val
 
 /* Sends {'$gen_call', {CallerPid, Ref}, req} to `to` and completes `cb`
  * exactly once: with the reply, with the target's exit reason as soon as it
- * dies (it is monitored), or with FX_ETIMEDOUT after timeout_ms. A reply
+ * dies (it is monitored), or with FX_ETIMEDOUT after timeout_ms, counted
+ * from the runtime's next reading of its clock (at the latest the next run
+ * pass; fx_update_time reads it): never less than timeout_ms after
+ * fx_call, which reads no clock itself. A reply
  * that comes later is dropped. If this returns an error, cb never runs:
  * FX_EBADNAME for an unregistered name, FX_ENOPROC for a dead pid (the
  * caller reports that as the exit reason noproc). */

@@ -64,7 +64,9 @@ int fx_run(fx_runtime_t *rt, fx_run_mode_t mode);
 int fx_run_budget(fx_runtime_t *rt, uint32_t reductions);
 /* 1 when some process is runnable now. */
 int fx_runnable(const fx_runtime_t *rt);
-/* The next timer's due time on the runtime's clock, or -1 if none. */
+/* The next timer's due time on the runtime's clock, or -1 if none. (A call
+ * made since the clock was last read counts as due its timeout after
+ * fx_now: its timeout starts at the next reading, see fx_call.) */
 int64_t fx_next_deadline(const fx_runtime_t *rt);
 /* Milliseconds until the next timer (0 when work is runnable or due), or -1. */
 int64_t fx_next_timeout(fx_runtime_t *rt);
