@@ -220,6 +220,29 @@ test('a value whose getter sends a message of its own arrives whole, the getter 
   assert.deepEqual(got, [['inner', 1], { big: 'x'.repeat(5000), inner: [1, 2, 3] }]);
 });
 
+test('thousands of pending calls each settle with their own reply, answered in reverse', async () => {
+  class Holder extends GenServer {
+    init() {
+      return [];
+    }
+    handleCall(req, from, held) {
+      if (req !== 'release') {
+        held.push([from, req]);
+        return [GenServer.noReply, held];
+      }
+      for (let i = held.length - 1; i >= 0; i--) this.runtime.reply(held[i][0], held[i][1] * 2);
+      return [held.length, []];
+    }
+  }
+  const pid = await rt.start(Holder);
+  const N = 5000;
+  const pending = [];
+  for (let i = 0; i < N; i++) pending.push(rt.call(pid, i));
+  assert.equal(await rt.call(pid, 'release'), N);
+  const replies = await Promise.all(pending);
+  assert.deepEqual(replies, Array.from({ length: N }, (_, i) => i * 2));
+});
+
 test('handleInfo gets plain messages', async () => {
   class Info extends GenServer {
     init() {
