@@ -328,6 +328,15 @@ EXPORT int fxw_send(fxw_t *w, uint32_t index, uint32_t gen, const char *name, ui
   return err ? err : fx_send_etf(w->rt, to, etf, len);
 }
 
+/* {'$gen_cast', Request}, made here around the request's ETF: the host
+ * need not encode the tuple nor the core look its atom up. */
+EXPORT int fxw_cast(fxw_t *w, uint32_t index, uint32_t gen, const char *name, uint32_t name_len, const uint8_t *etf, uint32_t len) {
+  fx_term_t to, req;
+  int err = target(w, index, gen, name, name_len, &to);
+  if (!err) err = decode(w, etf, len, &req);
+  return err ? err : fx_cast(w->rt, to, req);
+}
+
 /* Sends the same message to several pids (given as index, gen pairs). */
 EXPORT int fxw_send_many(fxw_t *w, const uint32_t *pids, uint32_t n, const uint8_t *etf, uint32_t len) {
   for (uint32_t i = 0; i < n; i++) {

@@ -492,11 +492,9 @@ export class Encoder {
    * messages a byte loop into wasm memory beats making the view.
    * @param {any} value
    * @param {EncodeOptions} [options]
-   * @param {Uint8Array} [prefix] ETF written before the value (after the
-   *   version byte): the head of a container whose last element is value
    * @returns {number} n, the length of the encoding
    */
-  encodeLength(value, options, prefix) {
+  encodeLength(value, options) {
     if (this.busy) throw new Error('this Encoder is already encoding: encodeLength() cannot be re-entered');
     this.busy = true;
     this.pos = 0;
@@ -505,7 +503,6 @@ export class Encoder {
     try {
       this.ensure(1);
       this.buf[this.pos++] = ETF_VERSION;
-      if (prefix !== undefined) this.raw(prefix);
       if (options?.pattern) this.pattern(value, 0);
       else this.term(value, 0);
       return this.pos;

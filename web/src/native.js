@@ -21,8 +21,6 @@ const OUT_LEN = 7;
 const MESSAGE = Object.freeze({ bytesAsBitBinary: true });
 const PATTERN = Object.freeze({ bytesAsBitBinary: true, pattern: true });
 const utf8 = new TextEncoder();
-/* The ETF of {'$gen_cast', _} up to its last element. */
-const CAST_HEAD = Uint8Array.of(104, 2, 119, 9, ...utf8.encode('$gen_cast'));
 
 /* A pending call's key in the runtime's table, from its ref key's two
  * words: the low word is the call's slot, which no other pending call
@@ -93,10 +91,10 @@ export class Native {
    * be encoded, before anything reaches the core) and copies its ETF, then
    * `name`'s UTF-8 bytes if given, into the scratch buffer. Sets this.len
    * and this.nameLen. */
-  stage(value, name, pattern = false, prefix = undefined) {
+  stage(value, name, pattern = false) {
     /* A getter of a value being encoded that sends gets an encoder of its own. */
     const encoder = this.encoder.busy ? new Encoder() : this.encoder;
-    const len = encoder.encodeLength(value, pattern ? PATTERN : MESSAGE, prefix);
+    const len = encoder.encodeLength(value, pattern ? PATTERN : MESSAGE);
     const nb = name === undefined ? null : this.nameBytes(name);
     const nameLen = nb ? nb.length : 0;
     const ptr = this.reserve(len + nameLen);
@@ -169,14 +167,14 @@ export class Native {
     return this.m._fxw_send(this.w, to.id, to.serial, 0, 0, ptr, this.len);
   }
 
-  /* cast: sends {'$gen_cast', request}, encoded after a ready-made head. */
+  /* cast: sends {'$gen_cast', request} (the bindings make the tuple). */
   cast(to, request) {
     if (typeof to === 'string') {
-      const ptr = this.stage(request, to, false, CAST_HEAD);
-      return this.m._fxw_send(this.w, 0, 0, ptr + this.len, this.nameLen, ptr, this.len);
+      const ptr = this.stage(request, to);
+      return this.m._fxw_cast(this.w, 0, 0, ptr + this.len, this.nameLen, ptr, this.len);
     }
-    const ptr = this.stage(request, undefined, false, CAST_HEAD);
-    return this.m._fxw_send(this.w, to.id, to.serial, 0, 0, ptr, this.len);
+    const ptr = this.stage(request);
+    return this.m._fxw_cast(this.w, to.id, to.serial, 0, 0, ptr, this.len);
   }
 
   /* Returns the call's key (callKey, >= 0) or an error code. Its timeout
