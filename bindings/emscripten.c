@@ -96,13 +96,21 @@ static int grow(uint8_t **buf, size_t *cap, size_t need) {
 static int reserve(fxw_t *w, size_t need) { return grow(&w->buf, &w->cap, need); }
 
 /* Appends t's ETF at byte `at` of *buf, as a u32 length and the bytes
- * padded to 4 (FX_NONE: length 0); returns the next offset through *next. */
+ * padded to 4 (FX_NONE: length 0); returns the next offset through *next.
+ * Most terms are small: encoded straight into the room the buffer has,
+ * measured first only when that is too little. */
+#define PUT_ROOM 256
+
 static int put_term_in(const fx_runtime_t *rt, uint8_t **buf, size_t *cap, size_t at, fx_term_t t, size_t *next) {
   size_t size = 0, len = 0;
-  int err = t == FX_NONE ? FX_OK : fx_etf_encoded_size(rt, t, &size);
+  int err = grow(buf, cap, at + 4 + PUT_ROOM);
   if (err) return err;
-  if ((err = grow(buf, cap, at + 4 + size + 3)) != FX_OK) return err;
-  if (size && (err = fx_etf_encode(rt, t, *buf + at + 4, size, &len)) != FX_OK) return err;
+  if (t != FX_NONE && (err = fx_etf_encode(rt, t, *buf + at + 4, PUT_ROOM, &len)) == FX_ENOSPACE) {
+    if ((err = fx_etf_encoded_size(rt, t, &size)) != FX_OK) return err;
+    if ((err = grow(buf, cap, at + 4 + size + 3)) != FX_OK) return err;
+    err = fx_etf_encode(rt, t, *buf + at + 4, size, &len);
+  }
+  if (err) return err;
   uint32_t l32 = (uint32_t)len;
   memcpy(*buf + at, &l32, 4);
   *next = at + 4 + ((len + 3) & ~(size_t)3);
