@@ -159,22 +159,22 @@ export class Native {
 
   /* to: a local Pid or a name (string). Returns an error code. */
   send(to, message) {
-    if (typeof to === 'string') {
-      const ptr = this.stage(message, to);
-      return this.m._fxw_send(this.w, 0, 0, ptr + this.len, this.nameLen, ptr, this.len);
-    }
-    const ptr = this.stage(message);
-    return this.m._fxw_send(this.w, to.id, to.serial, 0, 0, ptr, this.len);
+    return this.deliver(this.m._fxw_send, to, message);
   }
 
   /* cast: sends {'$gen_cast', request} (the bindings make the tuple). */
   cast(to, request) {
+    return this.deliver(this.m._fxw_cast, to, request);
+  }
+
+  /* fxw_send or fxw_cast of value to a pid or a name. */
+  deliver(fn, to, value) {
     if (typeof to === 'string') {
-      const ptr = this.stage(request, to);
-      return this.m._fxw_cast(this.w, 0, 0, ptr + this.len, this.nameLen, ptr, this.len);
+      const ptr = this.stage(value, to);
+      return fn(this.w, 0, 0, ptr + this.len, this.nameLen, ptr, this.len);
     }
-    const ptr = this.stage(request);
-    return this.m._fxw_cast(this.w, to.id, to.serial, 0, 0, ptr, this.len);
+    const ptr = this.stage(value);
+    return fn(this.w, to.id, to.serial, 0, 0, ptr, this.len);
   }
 
   /* Returns the call's key (callKey, >= 0) or an error code. Its timeout
@@ -369,9 +369,10 @@ export class Native {
   }
 
   /* Takes every queued event; returns a Batch over them, or null when none
-   * was queued (then idleRunnable and idleDeadline are fresh). The batch is read in place in wasm memory (only the next
-   * drain overwrites it); a drain while a batch is still being read (a
-   * nested dispatch) copies its batch out instead. */
+   * was queued (then idleRunnable and idleDeadline are fresh). The batch is
+   * read in place in wasm memory (only the next drain overwrites it); a
+   * drain while a batch is still being read (a nested dispatch) copies its
+   * batch out instead. */
   drain() {
     const n = this.m._fxw_drain(this.w);
     this.views();

@@ -471,27 +471,23 @@ export class Runtime {
   /* ---- messaging ---- */
 
   send(target, message) {
-    let rc;
-    try {
-      checkTarget(target, 'send');
-      rc = this.native.send(target, message);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    if (rc < 0) return Promise.reject(this.targetError(rc, target, 'send'));
-    this.schedule();
-    return RESOLVED;
+    return this.post('send', target, message);
   }
 
   cast(target, request) {
+    return this.post('cast', target, request);
+  }
+
+  /* send or cast: resolved once the core has the message. */
+  post(what, target, value) {
     let rc;
     try {
-      checkTarget(target, 'cast');
-      rc = this.native.cast(target, request);
+      checkTarget(target, what);
+      rc = what === 'cast' ? this.native.cast(target, value) : this.native.send(target, value);
     } catch (e) {
       return Promise.reject(e);
     }
-    if (rc < 0) return Promise.reject(this.targetError(rc, target, 'cast'));
+    if (rc < 0) return Promise.reject(this.targetError(rc, target, what));
     this.schedule();
     return RESOLVED;
   }
