@@ -320,6 +320,10 @@ EXPORT int fxw_drain(fxw_t *w) {
   w->out[OUT_PTR] = (uint32_t)(uintptr_t)w->ebuf;
   w->out[OUT_LEN] = (uint32_t)at;
   if (n == 0) { /* the host's loop goes idle unless: saves it two calls */
+    /* Calls made since the last run (by handlers) start their timeouts on
+     * this run's clock, else they would start only when the loop next
+     * runs: at the earliest deadline they could have, a timeout late. */
+    fx_update_time(w->rt);
     int64_t due = fx_next_deadline(w->rt);
     w->out[OUT_A] = (uint32_t)fx_runnable(w->rt);
     w->out[OUT_DUE_LO] = (uint32_t)(uint64_t)due;

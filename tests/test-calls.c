@@ -322,6 +322,50 @@ TEST(a_call_made_by_a_timeout_waits_for_the_next_pass) {
   fx_runtime_free(rt);
 }
 
+/* A process that, on any message, calls the holder with a 100 ms timeout;
+ * its init argument points at its asker_state_t. */
+typedef struct asker_state {
+  fx_pid_t srv;
+  rec_t *rec;
+} asker_state_t;
+
+static int asker_init(fx_proc_t *self, void *state, fx_term_t arg) {
+  *(asker_state_t *)state = *(const asker_state_t *)arg_ptr(arg);
+  return fx_receive(self, NULL, FX_INFINITY);
+}
+
+static int asker_handle(fx_proc_t *self, void *state, const fx_received_t *r) {
+  const asker_state_t *s = state;
+  fx_runtime_t *rt = fx_proc_runtime(self);
+  (void)r;
+  int err = fx_call(rt, fx_pid_term(s->srv), atom(rt, "hold"), 100, on_rec, s->rec, NULL);
+  return err ? err : fx_receive(self, NULL, FX_INFINITY);
+}
+
+static const fx_behaviour_t asker = {"asker", sizeof(asker_state_t), asker_init, asker_handle, NULL, NULL};
+
+TEST(a_call_made_in_a_pass_times_out_on_time_for_a_host_waking_at_the_deadline) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  holder_t h = {0};
+  rec_t rec = {0};
+  asker_state_t st = {spawn_holder(rt, &h), &rec};
+  fx_pid_t a = 0;
+  ASSERT_OK(fx_spawn(rt, &asker, ptr_arg(&st), NULL, &a));
+  ASSERT_OK(fx_send(rt, fx_pid_term(a), atom(rt, "go")));
+  fx_run(rt, FX_RUN_NOWAIT); /* the call is made at 0 */
+  ASSERT_EQ(fx_next_deadline(rt), 100);
+  clock.now = 50; /* a host woken early runs a pass */
+  fx_run(rt, FX_RUN_NOWAIT);
+  ASSERT_EQ(rec.done, 0);
+  clock.now = 100;
+  fx_run(rt, FX_RUN_NOWAIT);
+  ASSERT_EQ(rec.done, 1);
+  ASSERT_EQ(rec.status, FX_ETIMEDOUT);
+  fx_heap_free(h.heap);
+  fx_runtime_free(rt);
+}
+
 TEST(no_memory_to_grow_the_call_table_leaves_calls_working) {
   fx_test_clock_t clock = {0};
   fx_test_alloc_t alloc;
@@ -410,5 +454,7 @@ TEST_MAIN(calls_time_out_in_deadline_order_and_equal_deadlines_in_call_order,
           a_call_times_out_no_earlier_than_its_timeout_after_fx_call,
           a_late_reply_is_dropped_even_when_the_slot_has_a_new_call, call_refs_are_refs_no_make_ref_equals_and_survive_etf,
           a_crash_fails_ten_thousand_pending_calls_with_its_reason, no_timeout_work_is_left_once_no_call_waits,
-          a_call_made_by_a_timeout_waits_for_the_next_pass, no_memory_to_grow_the_call_table_leaves_calls_working,
+          a_call_made_by_a_timeout_waits_for_the_next_pass,
+          a_call_made_in_a_pass_times_out_on_time_for_a_host_waking_at_the_deadline,
+          no_memory_to_grow_the_call_table_leaves_calls_working,
           allocation_failures_while_calling_lose_no_accepted_call)

@@ -120,6 +120,10 @@ static uint32_t run_pass(fx_runtime_t *rt, uint32_t budget) {
     uint32_t slice = budget - used < rt->reductions ? budget - used : rt->reductions;
     used += fx__run_slice(rt, p, slice);
   }
+  /* Calls made during the pass start their timeouts now: left for the next
+   * reading, which may be a host waking at fx_next_deadline (the earliest
+   * they could be due), they would time out a whole timeout late. */
+  if (rt->call_fhead) fx_update_time(rt);
   return used;
 }
 

@@ -142,6 +142,31 @@ test('call times out with ReceiveTimeout; the late reply is dropped, never left 
   await assert.rejects(rt.call(server, 'q', 10), ReceiveTimeout);
 });
 
+test('a call made by a handler to a process that is not receiving times out on time', async () => {
+  class Deaf extends Actor {
+    async run() {
+      await sleep(2000); // never receives meanwhile
+      this.stop();
+    }
+  }
+  const deaf = await rt.start(Deaf);
+  class Asker extends GenServer {
+    async handleCall(_req, _from, state) {
+      const t0 = performance.now();
+      try {
+        await this.runtime.call(deaf, 'anyone?', 150);
+      } catch (e) {
+        return [[e.name, performance.now() - t0], state];
+      }
+      return [['answered', 0], state];
+    }
+  }
+  const asker = await rt.start(Asker);
+  const [name, waited] = await rt.call(asker, 'go');
+  assert.equal(name, 'ReceiveTimeout');
+  assert.ok(waited >= 149 && waited < 250, `timed out after ${waited} ms`);
+});
+
 test('a server handles one message at a time, async handlers included', async () => {
   let inside = 0;
   let overlap = false;
