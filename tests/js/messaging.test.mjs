@@ -145,7 +145,7 @@ test('call times out with ReceiveTimeout; the late reply is dropped, never left 
 test('a call made by a handler to a process that is not receiving times out on time', async () => {
   class Deaf extends Actor {
     async run() {
-      await sleep(2000); // never receives meanwhile
+      await sleep(600); // never receives meanwhile
       this.stop();
     }
   }
