@@ -222,6 +222,23 @@ test('an Actor can serve a call: the From it matches is a [pid, ref] pair it rep
   assert.deepEqual(seen, [true]);
 });
 
+test('a [pid, ref] pair extracted by a pattern arrives equal to the one sent', async () => {
+  let got;
+  class Catch extends Actor {
+    async run() {
+      got = await this.receive([['wrap', ANY], (pair) => pair]);
+      this.stop();
+    }
+  }
+  const pid = await rt.start(Catch);
+  const ref = rt.makeRef();
+  await rt.send(pid, ['wrap', [pid, ref]]);
+  await until(() => got !== undefined);
+  assert.deepEqual(got, [pid, ref]);
+  assert.equal(got[0].key, pid.key);
+  assert.equal(got[1].key, ref.key);
+});
+
 test('a value whose getter sends a message of its own arrives whole, the getter run once', async () => {
   const got = [];
   class Sink extends Actor {
