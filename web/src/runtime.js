@@ -155,7 +155,7 @@ export class Runtime {
   constructor(module) {
     this.native = new Native(module);
     this.procs = new Map(); // pid index -> Proc
-    this.calls = new Map(); // call id -> { resolve, reject }
+    this.calls = []; // a pending call's slot (its key's low word) -> { key, resolve, reject }
     this.classes = []; // host kind -> actor class
     this.kinds = new Map(); // actor class -> host kind
     this.patterns = new Map(); // key -> { slot, uses, key, evicted }
@@ -196,8 +196,8 @@ export class Runtime {
     this.timer = null;
     for (const proc of this.procs.values()) proc.onExit('killed');
     this.procs.clear();
-    for (const c of this.calls.values()) c.reject(new ExitError('noproc', 'runtime closed'));
-    this.calls.clear();
+    for (const c of this.calls) if (c !== undefined) c.reject(new ExitError('noproc', 'runtime closed'));
+    this.calls = [];
     this.native.destroy();
   }
 
@@ -353,10 +353,10 @@ export class Runtime {
             break;
           }
           case EV_CALL: {
-            const id = callKey(w[h + 5], w[h + 6]);
-            const c = this.calls.get(id);
-            if (c !== undefined) {
-              this.calls.delete(id);
+            const slot = w[h + 5];
+            const c = this.calls[slot];
+            if (c !== undefined && c.key === callKey(slot, w[h + 6])) {
+              this.calls[slot] = undefined;
               const status = w[h + 1] | 0;
               if (status === FX.OK) c.resolve(batch.term(termsAt));
               else if (status === FX.ETIMEDOUT) c.reject(new ReceiveTimeout('call timed out'));
@@ -503,8 +503,9 @@ export class Runtime {
     }
     if (id < 0) return Promise.reject(this.targetError(id, target, 'call'));
     this.schedule();
+    /* Pending calls are few and their slots dense: an array beats a Map. */
     return new Promise((resolve, reject) => {
-      this.calls.set(id, { resolve, reject });
+      this.calls[id % 4294967296] = { key: id, resolve, reject };
     });
   }
 
