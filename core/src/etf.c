@@ -871,33 +871,30 @@ int fx_etf_decode_into(fx_runtime_t *rt, const uint8_t *buf, size_t len, uint64_
   return FX_OK;
 }
 
-/* Small input is decoded in one pass into words on the stack, then copied
- * onto the heap at its size: the copy of a few words costs less than the
- * measuring pass (a second parse, each atom looked up again). */
-#define ONE_PASS_BYTES 128
-#define ONE_PASS_WORDS 16
-
-int fx__etf_error(const fx_runtime_t *rt, const uint8_t *buf, size_t len, int err) {
-  size_t words;
-  int merr = fx_etf_measure(rt, buf, len, &words);
+int fx__etf_decode_small(fx_runtime_t *rt, const uint8_t *buf, size_t len, uint64_t *words, fx_term_t *out) {
+  if (len > FX__ETF_SMALL_BYTES) return FX_ENOSPACE;
+  int err = fx_etf_decode_into(rt, buf, len, words, FX__ETF_SMALL_WORDS, out);
+  if (err == FX_OK || err == FX_ENOSPACE) return err;
+  /* The error measuring reports when it refuses the input too, so that bad
+   * input gets the same error whichever way it was read (decoding finds
+   * equal map keys before, say, a truncation further on). */
+  size_t n;
+  int merr = fx_etf_measure(rt, buf, len, &n);
   return merr ? merr : err;
 }
 
 int fx_etf_decode(fx_runtime_t *rt, const uint8_t *buf, size_t len, fx_heap_t *h, fx_term_t *out) {
   if (!rt || !h || h->rt != rt || !out) return FX_EINVAL;
-  int err;
-  if (len <= ONE_PASS_BYTES) {
-    uint64_t tmp[ONE_PASS_WORDS];
-    fx_term_t t;
-    err = fx_etf_decode_into(rt, buf, len, tmp, ONE_PASS_WORDS, &t);
-    if (err != FX_ENOSPACE) {
-      if (err) return fx__etf_error(rt, buf, len, err);
-      size_t n = fx_term_words(t);
-      uint64_t *copy = n ? fx__heap_alloc(h, n) : NULL;
-      if (n && !copy) return FX_ENOMEM;
-      *out = n ? fx_term_copy(t, copy) : t;
-      return FX_OK;
-    }
+  uint64_t tmp[FX__ETF_SMALL_WORDS];
+  fx_term_t t;
+  int err = fx__etf_decode_small(rt, buf, len, tmp, &t);
+  if (err != FX_ENOSPACE) { /* small: copied onto the heap at its size */
+    if (err) return err;
+    size_t n = fx_term_words(t);
+    uint64_t *copy = n ? fx__heap_alloc(h, n) : NULL;
+    if (n && !copy) return FX_ENOMEM;
+    *out = n ? fx_term_copy(t, copy) : t;
+    return FX_OK;
   }
   fx__heap_mark_t mark = fx__heap_mark(h);
   uint64_t *words = NULL;

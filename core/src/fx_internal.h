@@ -50,11 +50,14 @@ int fx__atoms_init(fx_runtime_t *rt);
 void fx__atoms_free(fx_runtime_t *rt);
 /* Validates UTF-8 and the 255-character limit. */
 int fx__utf8_atom_check(const char *s, size_t len);
-/* The error to report for input that one pass of fx_etf_decode_into
- * refused with `err`: measuring's when it refuses the input too, so that
- * bad input gets the same error whichever way it was read (decoding finds
- * equal map keys before, say, a truncation further on). */
-int fx__etf_error(const fx_runtime_t *rt, const uint8_t *buf, size_t len, int err);
+/* Small ETF read in one pass into `words` (FX__ETF_SMALL_WORDS long, on
+ * the caller's stack), for the caller to copy at its size: cheaper than
+ * measuring first (a second parse, each atom looked up again). FX_ENOSPACE
+ * when the input is bigger (then measure and decode as usual); errors are
+ * those fx_etf_measure would report. */
+#define FX__ETF_SMALL_BYTES 128
+#define FX__ETF_SMALL_WORDS 16
+int fx__etf_decode_small(fx_runtime_t *rt, const uint8_t *buf, size_t len, uint64_t *words, fx_term_t *out);
 /* Checks atom text as fx_atom would, without adding it: *known is its atom
  * when the table has it (no check needed then), else FX_NONE. */
 int fx__atom_checked(const fx_runtime_t *rt, const char *utf8, size_t len, fx_term_t *known);

@@ -8,19 +8,11 @@ int fx_send(fx_runtime_t *rt, fx_term_t to, fx_term_t msg) {
   return err ? err : fx__send_term(rt, pid, msg);
 }
 
-/* Small input: read in one pass into words on the stack, then copied into
- * a message block of the right size; the copy of a few words costs less
- * than the measuring pass (a second parse, each atom looked up again). */
-#define SMALL_ETF_BYTES 128
-
 static int etf_message(fx_runtime_t *rt, const uint8_t *etf, size_t len, fx_msg_t **out) {
-  int err;
-  if (len <= SMALL_ETF_BYTES) {
-    uint64_t words[FX_MSG_POOL_WORDS];
-    fx_term_t t;
-    err = fx_etf_decode_into(rt, etf, len, words, FX_MSG_POOL_WORDS, &t);
-    if (err != FX_ENOSPACE) return err ? fx__etf_error(rt, etf, len, err) : fx__msg_from_term(rt, t, out);
-  }
+  uint64_t small[FX__ETF_SMALL_WORDS];
+  fx_term_t t;
+  int err = fx__etf_decode_small(rt, etf, len, small, &t);
+  if (err != FX_ENOSPACE) return err ? err : fx__msg_from_term(rt, t, out); /* copied at its size */
   size_t words;
   if ((err = fx_etf_measure(rt, etf, len, &words)) != FX_OK) return err;
   fx_msg_t *m = fx__msg_alloc(rt, words);
