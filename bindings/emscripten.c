@@ -56,10 +56,6 @@ typedef struct fxw {
   uint32_t nkeep;
   fx_heap_t **heaps;        /* the terms of specs with nested supervisors */
   uint32_t nheaps;
-  /* The runtime's clock: the host's time, which the host sets (fxw_set_now)
-   * when it starts a run of the loop or an operation that starts a timer,
-   * so that the core does not call out to JavaScript for every reading. */
-  int64_t now;
   struct standing *standing; /* by pid index: standing receives (fxw_drain) */
   uint32_t nstanding;
   uint8_t *tbuf;            /* trace events not yet taken by the host */
@@ -183,7 +179,14 @@ static int64_t ms(double v) { return v < 0 ? FX_INFINITY : v > 9e15 ? (int64_t)9
 /* fx_process_info's statuses, by fx_process_status_t, as atoms. */
 static const char *const statuses[] = {"", "runnable", "waiting", "host", "running"};
 
-static int64_t host_clock(void *ud) { return ((const fxw_t *)ud)->now; }
+/* The host's clock (performance.now()'s milliseconds, as the host arms its
+ * timers on). A reading crosses into JavaScript, and costs about as much as
+ * a whole message in Node.js: the core reads it only when it starts or
+ * fires a timer, never per message. */
+static int64_t host_clock(void *ud) {
+  (void)ud;
+  return (int64_t)emscripten_get_now();
+}
 
 EXPORT fxw_t *fxw_new(uint32_t max_processes) {
   fx_runtime_config_t cfg;
@@ -191,9 +194,7 @@ EXPORT fxw_t *fxw_new(uint32_t max_processes) {
   cfg.max_processes = max_processes;
   fxw_t *w = calloc(1, sizeof *w);
   if (!w) return NULL;
-  w->now = (int64_t)emscripten_get_now();
   cfg.clock = host_clock;
-  cfg.clock_ud = w;
   /* What introspection needs is made now, so that it still answers when
    * memory has run out: its atoms, and room for its results. */
   fx_term_t status;
@@ -232,18 +233,8 @@ EXPORT uint32_t fxw_process_count(fxw_t *w) { return (uint32_t)fx_process_count(
 
 /* ---- the run loop ---- */
 
-/* Sets the clock (milliseconds, performance.now()'s base); never backwards. */
-EXPORT void fxw_set_now(fxw_t *w, double now) {
-  if ((int64_t)now > w->now) w->now = (int64_t)now;
-}
-
-/* Runs the loop for at most `budget` reductions; `now` (if > 0) sets the
- * clock first, as fxw_set_now does. */
-EXPORT int fxw_run(fxw_t *w, uint32_t budget, double now) {
-  fxw_set_now(w, now);
-  return fx_run_budget(w->rt, budget);
-}
-EXPORT double fxw_now(fxw_t *w) { return (double)fx_update_time(w->rt); }
+/* Runs the loop for at most `budget` reductions. */
+EXPORT int fxw_run(fxw_t *w, uint32_t budget) { return fx_run_budget(w->rt, budget); }
 
 /* Standing receives: a host process whose receive set never changes (a
  * JavaScript GenServer) asks for its receive to be posted again each time
@@ -281,10 +272,10 @@ static int standing_set(fxw_t *w, uint32_t index, uint32_t gen, int slot) {
 /* Serialises the queued events into the event buffer and releases them,
  * posting standing receives again as their matches go (which may queue
  * more matches, taken in the same batch up to DRAIN_MAX). Returns the
- * number of events, or an error (out of memory). With no events it also
- * says whether a process is runnable (out[OUT_A]) and the next timer's
- * deadline (its low and high words; -1: none): the host's loop asks
- * nothing more before it goes idle. */
+ * number of events, or an error (out of memory). It also says whether a
+ * process is runnable (out[OUT_A]) and the next timer's deadline (its low
+ * and high words; -1: none): the host's loop asks nothing more before it
+ * goes idle. */
 EXPORT int fxw_drain(fxw_t *w) {
   size_t at = 0;
   int n = 0, err = FX_OK;
@@ -319,16 +310,15 @@ EXPORT int fxw_drain(fxw_t *w) {
   }
   w->out[OUT_PTR] = (uint32_t)(uintptr_t)w->ebuf;
   w->out[OUT_LEN] = (uint32_t)at;
-  if (n == 0) { /* the host's loop goes idle unless: saves it two calls */
-    /* Calls made since the last run (by handlers) start their timeouts on
-     * this run's clock, else they would start only when the loop next
-     * runs: at the earliest deadline they could have, a timeout late. */
-    fx_update_time(w->rt);
-    int64_t due = fx_next_deadline(w->rt);
-    w->out[OUT_A] = (uint32_t)fx_runnable(w->rt);
-    w->out[OUT_DUE_LO] = (uint32_t)(uint64_t)due;
-    w->out[OUT_DUE_HI] = (uint32_t)((uint64_t)due >> 32);
-  }
+  /* With no event the host may go idle: calls made since the clock was
+   * last read (by handlers) start their timeouts now, else they would
+   * start only when the host wakes at the earliest deadline they could
+   * have, a timeout late. (With events, the host drains again first.) */
+  if (n == 0 && fx_clock_wanted(w->rt)) fx_update_time(w->rt);
+  int64_t due = fx_next_deadline(w->rt);
+  w->out[OUT_A] = (uint32_t)fx_runnable(w->rt);
+  w->out[OUT_DUE_LO] = (uint32_t)(uint64_t)due;
+  w->out[OUT_DUE_HI] = (uint32_t)((uint64_t)due >> 32);
   return n;
 }
 
@@ -347,15 +337,6 @@ EXPORT int fxw_cast(fxw_t *w, uint32_t index, uint32_t gen, const char *name, ui
   int err = target(w, index, gen, name, name_len, &to);
   if (!err) err = decode(w, etf, len, &req);
   return err ? err : fx_cast(w->rt, to, req);
-}
-
-/* Sends the same message to several pids (given as index, gen pairs). */
-EXPORT int fxw_send_many(fxw_t *w, const uint32_t *pids, uint32_t n, const uint8_t *etf, uint32_t len) {
-  for (uint32_t i = 0; i < n; i++) {
-    int err = fx_send_etf(w->rt, fx_pid_term(pid_of(pids[2 * i], pids[2 * i + 1])), etf, len);
-    if (err) return err;
-  }
-  return FX_OK;
 }
 
 /* The call's timeout starts when the core next reads its clock: at the
@@ -391,20 +372,23 @@ EXPORT int fxw_reply_etf(fxw_t *w, const uint8_t *from_etf, uint32_t from_len, c
 /* Answers a call whose From is this runtime's {Pid, Ref} with creation 0,
  * given as its numbers (pid index and generation, the ref's three ids):
  * the host kept them instead of the From's ETF. The ref is built as term.h
- * lays a reference box out. */
+ * lays a reference box out. When the call is one this host made and still
+ * waits for, it completes with no event: returns 1 and the call's key in
+ * out[OUT_A], out[OUT_B], and the host settles it with the reply's ETF it
+ * wrote (its own copy: the core need not decode it and encode it back).
+ * Else returns 0 once replied (or dropped: a call already over). */
 EXPORT int fxw_reply_local(fxw_t *w, uint32_t index, uint32_t gen, uint32_t id0, uint32_t id1, uint32_t id2, const uint8_t *etf, uint32_t len) {
-  fx_term_t reply, from;
+  uint64_t ref_words[5] = {(UINT64_C(3) << 8) | FX_BOX_REF, FX_ATOM(NONODE), 0, (uint64_t)id0 | (uint64_t)id1 << 32, id2};
+  fx_term_t ref = (fx_term_t)(uintptr_t)ref_words, reply, from;
+  uint64_t key;
+  if (!etf || !len) return FX_EINVAL;
+  if (fx_host_take_call(w->rt, ref, &key) == 1) {
+    put_u64(w, key);
+    return 1;
+  }
   int err = decode(w, etf, len, &reply);
-  if (err) return err;
-  uint64_t *box = fx_heap_alloc(w->heap, 5);
-  if (!box) return FX_ENOMEM;
-  box[0] = (UINT64_C(3) << 8) | FX_BOX_REF;
-  box[1] = FX_ATOM(NONODE);
-  box[2] = 0;
-  box[3] = (uint64_t)id0 | (uint64_t)id1 << 32;
-  box[4] = id2;
-  if ((err = fx_tuple2(w->heap, fx_pid_term(pid_of(index, gen)), (fx_term_t)(uintptr_t)box, &from)) != FX_OK) return err;
-  return fx_reply(w->rt, from, reply);
+  if (!err) err = fx_tuple2(w->heap, fx_pid_term(pid_of(index, gen)), ref, &from);
+  return err ? err : fx_reply(w->rt, from, reply);
 }
 
 EXPORT int fxw_make_ref(fxw_t *w) {

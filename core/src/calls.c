@@ -10,6 +10,7 @@
  * next to the timer heap).
  * Completing it only unlinks it from two lists: no allocation, no monitor,
  * no heap operation per call. */
+#include "fauxtp/host.h"
 #include "fx_sched.h"
 
 #define CALL_KEY_BIT (UINT64_C(1) << 63)
@@ -102,10 +103,9 @@ static void list_remove(fx_call_t *a, const fx_call_t *c, uint32_t *head, uint32
   else *tail = c->dprev;
 }
 
-static void complete(fx_runtime_t *rt, uint32_t index, int status, fx_term_t value) {
+/* Takes the call at index out of its lists and frees its slot. */
+static void release(fx_runtime_t *rt, uint32_t index) {
   fx_call_t *a = rt->calls, *c = &a[index];
-  fx_call_cb cb = c->cb;
-  void *ud = c->ud;
   if (c->sprev) a[c->sprev].snext = c->snext;
   else c->server->calls = c->snext;
   if (c->snext) a[c->snext].sprev = c->sprev;
@@ -115,6 +115,12 @@ static void complete(fx_runtime_t *rt, uint32_t index, int status, fx_term_t val
   c->gen = (c->gen + 1) & GEN_MASK;
   c->snext = rt->call_free;
   rt->call_free = index;
+}
+
+static void complete(fx_runtime_t *rt, uint32_t index, int status, fx_term_t value) {
+  fx_call_cb cb = rt->calls[index].cb;
+  void *ud = rt->calls[index].ud;
+  release(rt, index);
   /* The completion acts for the caller, not for the server whose reply
    * (or exit) runs it: a call it makes is not the server calling itself. */
   fx_proc_t *server = rt->current;
@@ -188,6 +194,7 @@ int fx_call(fx_runtime_t *rt, fx_term_t to, fx_term_t req, int64_t timeout_ms, f
   else c->timing = FX_CALL_UNTIMED;
   fx__mailbox_push(rt, server, msg);
   if (call_id) *call_id = key;
+  fx__host_match_now(rt, server);
   return FX_OK;
 }
 
@@ -209,6 +216,17 @@ int fx_reply(fx_runtime_t *rt, fx_term_t from, fx_term_t reply) {
   if (!err) err = fx__send_term(rt, fx_term_pid(to), msg);
   fx__heap_release_to(&rt->scratch, mark);
   return err;
+}
+
+int fx_host_take_call(fx_runtime_t *rt, fx_term_t ref, uint64_t *call_id) {
+  if (!rt || !call_id || !fx_is_ref(ref)) return FX_EINVAL;
+  uint64_t key = fx__ref_key(rt, ref);
+  uint32_t index = key ? call_lookup(rt, key) : 0;
+  if (!index || rt->calls[index].cb != fx__host_call_done) return 0;
+  fx__host_event_free(rt, rt->calls[index].ud); /* the event it would have queued */
+  release(rt, index);
+  *call_id = key;
+  return 1;
 }
 
 void fx__calls_free(fx_runtime_t *rt) {

@@ -112,6 +112,10 @@ extern const fx_behaviour_t fx__host_behaviour;
 struct fx_host_event;
 void fx__host_on_exit(fx_proc_t *p, fx_term_t reason, fx_exit_kind_t kind);
 void fx__host_call_done(fx_runtime_t *rt, void *ud, int status, fx_term_t value);
+/* Answers host process p now when it is runnable and no callback runs:
+ * a message sent from outside any process meets its posted receive at
+ * once. Returns 1 when it ran p (which may have exited since). */
+int fx__host_match_now(fx_runtime_t *rt, fx_proc_t *p);
 void fx__host_event_free(fx_runtime_t *rt, struct fx_host_event *ev);
 void fx__host_free_events(fx_runtime_t *rt);
 /* Frees the recycled host events (fx_runtime_free). */

@@ -177,13 +177,21 @@ int fx_host_receive(fx_runtime_t *rt, fx_pid_t pid, const fx_pattern_t *pattern,
   p->pattern = pattern;
   p->recv_timeout = timeout_ms;
   fx__proc_post_receive(p);
-  /* The fast path: when a queued message matches (or the wait is over at
-   * once), handle it now rather than on the next run of the loop. */
-  if (p->status != FX_PS_RUNNABLE || rt->current) return 0;
-  fx__runq_remove(rt, p);
-  fx__run_slice(rt, p, 1);
+  if (!fx__host_match_now(rt, p)) return 0;
   p = fx__proc_get(rt, pid);
   return !p || p->status == FX_PS_HELD;
+}
+
+/* The fast path: a host process whose posted receive can be answered now
+ * (a queued message matches, or the wait is over at once) is answered at
+ * once rather than on the next run of the loop: answering only queues its
+ * event, and the host takes that without a run. Not from inside a
+ * callback, whose process the core is running. */
+int fx__host_match_now(fx_runtime_t *rt, fx_proc_t *p) {
+  if (p->status != FX_PS_RUNNABLE || p->beh != &fx__host_behaviour || rt->current) return 0;
+  fx__runq_remove(rt, p);
+  fx__run_slice(rt, p, 1);
+  return 1;
 }
 
 int fx_host_exit(fx_runtime_t *rt, fx_pid_t pid, fx_term_t reason) {

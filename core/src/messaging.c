@@ -1,11 +1,20 @@
-/* send and cast. (call and reply are in calls.c.) */
+/* send and cast. (call and reply are in calls.c.) A message sent from
+ * outside any process to a host process that waits for it is matched at
+ * once (fx__host_match_now). */
 #include "fx_sched.h"
+
+static int send_term(fx_runtime_t *rt, fx_pid_t pid, fx_term_t msg) {
+  int err = fx__send_term(rt, pid, msg);
+  fx_proc_t *p = err ? NULL : fx__proc_get(rt, pid);
+  if (p) fx__host_match_now(rt, p);
+  return err;
+}
 
 int fx_send(fx_runtime_t *rt, fx_term_t to, fx_term_t msg) {
   if (!rt || msg == FX_NONE) return FX_EINVAL;
   fx_pid_t pid;
   int err = fx__resolve(rt, to, &pid);
-  return err ? err : fx__send_term(rt, pid, msg);
+  return err ? err : send_term(rt, pid, msg);
 }
 
 static int etf_message(fx_runtime_t *rt, const uint8_t *etf, size_t len, fx_msg_t **out) {
@@ -39,6 +48,7 @@ int fx_send_etf(fx_runtime_t *rt, fx_term_t to, const uint8_t *etf, size_t len) 
   }
   m->from = rt->current ? rt->current->pid : 0;
   fx__mailbox_push(rt, p, m);
+  fx__host_match_now(rt, p);
   return FX_OK;
 }
 
@@ -50,7 +60,7 @@ int fx_cast(fx_runtime_t *rt, fx_term_t to, fx_term_t req) {
   fx__heap_mark_t mark = fx__heap_mark(&rt->scratch);
   fx_term_t msg;
   err = fx_tuple2(&rt->scratch, FX_ATOM(GEN_CAST), req, &msg);
-  if (!err) err = fx__send_term(rt, pid, msg);
+  if (!err) err = send_term(rt, pid, msg);
   fx__heap_release_to(&rt->scratch, mark);
   return err;
 }

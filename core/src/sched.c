@@ -132,6 +132,8 @@ static int work_remains(const fx_runtime_t *rt) { return rt->runq_head != NULL |
 
 int fx_runnable(const fx_runtime_t *rt) { return rt && rt->runq_head != NULL; }
 
+int fx_clock_wanted(const fx_runtime_t *rt) { return rt && rt->call_fhead != 0; }
+
 int64_t fx_next_deadline(const fx_runtime_t *rt) {
   if (!rt || !fx__timers_pending(rt)) return -1;
   int64_t due = rt->heap_len ? rt->timers[rt->heap[0]].due : INT64_MAX;

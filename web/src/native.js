@@ -46,10 +46,10 @@ export class Native {
     this.names = new Map(); // name -> UTF-8 bytes
     this.batch = new Batch(this, this.encoder, null, 0);
     this.reading = 0; // batches being dispatched (nesting depth)
-    /* What the last drain that found no event said: whether a process is
-     * runnable, and the next timer's deadline (-1: none). */
-    this.idleRunnable = false;
-    this.idleDeadline = -1;
+    /* What the last drain said: whether a process is runnable, and the
+     * next timer's deadline (-1: none). */
+    this.runnable = false;
+    this.deadline = -1;
   }
 
   destroy() {
@@ -357,43 +357,47 @@ export class Native {
 
   /* ---- the loop ---- */
 
-  /* The core's clock (performance.now()'s milliseconds): set when a run of
-   * the loop starts and before operations that start timers. */
-  setNow(t) {
-    this.m._fxw_set_now(this.w, t);
-  }
-
-  /* now: the time to set the clock to first (0: leave it). */
-  run(budget, now = 0) {
-    return this.m._fxw_run(this.w, budget, now);
+  /* Runs the core's loop for at most `budget` reductions. Its clock is
+   * performance.now()'s milliseconds, which it reads itself. */
+  run(budget) {
+    return this.m._fxw_run(this.w, budget);
   }
 
   /* Takes every queued event; returns a Batch over them, or null when none
-   * was queued (then idleRunnable and idleDeadline are fresh). The batch is
+   * was queued; runnable and deadline are fresh either way. The batch is
    * read in place in wasm memory (only the next drain overwrites it); a
    * drain while a batch is still being read (a nested dispatch) copies its
    * batch out instead. */
   drain() {
     const n = this.m._fxw_drain(this.w);
+    if (n < 0) throw new Error('fauxtp: out of memory draining events');
     this.views();
-    if (n <= 0) {
-      if (n < 0) throw new Error('fauxtp: out of memory draining events');
-      const u32 = this.u32;
-      const o = this.outIndex;
-      const hi = u32[o + OUT_DUE_HI];
-      this.idleRunnable = u32[o + OUT_A] === 1;
-      this.idleDeadline = hi === 0xffffffff ? -1 : u32[o + OUT_DUE_LO] + hi * 4294967296;
-      return null;
-    }
-    const ptr = this.u32[this.outIndex + OUT_PTR];
+    const u32 = this.u32;
+    const o = this.outIndex;
+    const hi = u32[o + OUT_DUE_HI];
+    this.runnable = u32[o + OUT_A] === 1;
+    this.deadline = hi === 0xffffffff ? -1 : u32[o + OUT_DUE_LO] + hi * 4294967296;
+    if (n === 0) return null;
+    const ptr = u32[o + OUT_PTR];
     if (this.reading === 0) return this.batch.inPlace(n, ptr);
     const len = this.u32[this.outIndex + OUT_LEN];
     const copy = this.u8.slice(ptr, ptr + len);
     return new Batch(null, this.encoder, copy, n);
   }
 
+  /* A copy of `value`, which stage() has just written: read back from its
+   * ETF, but for the primitives that read back as themselves. */
+  stagedCopy(value) {
+    const t = typeof value;
+    if (t === 'number' || t === 'boolean' || value === null || value === undefined) return value;
+    this.views();
+    return this.encoder.decode(this.u8, this.inPtr, this.len);
+  }
+
   /* Answers a call whose From is kept undecoded (Batch.from: seven
-   * numbers, or the bytes as a string). */
+   * numbers, or the bytes as a string). Returns 1 when the call was this
+   * host's own, completed with the staged reply left for the host to
+   * settle (the call's key: outCallKey(); the reply: stagedCopy()). */
   replyEtf(from, value) {
     if (typeof from !== 'string' && from[2] === 0 && from[3] === 0) {
       const ptr = this.stage(value);

@@ -130,7 +130,6 @@ export class Proc {
   }
 
   post(slot, timeout) {
-    if (timeout >= 0) this.rt.touchClock();
     const rc = this.rt.native.receive(this.pid, slot, timeout);
     if (rc === 1 || (rc === 0 && timeout >= 0)) this.rt.schedule(); // an event is queued, or a timer to arm
     else if (rc < 0) this.fail(rc === FX.ENOPROC ? new Killed(this.exitReason) : new FauxtpError(rc, 'receive'));

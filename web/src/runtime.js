@@ -2,14 +2,19 @@
  * loop that drives it from the host.
  *
  * The loop: any operation that gives the core work schedules one pump on a
- * microtask (coalesced). A pump runs the core with a reduction budget,
- * drains its event queue in one batch, dispatches the events (settling
- * calls, resuming receives, starting supervised actors, noting exits) and
- * repeats until nothing is runnable. Timers: one setTimeout at the core's
- * next deadline, re-armed when it changes; nothing runs while idle. A
- * slice of work (pumps in a row without a macrotask in between) stops
- * after a few milliseconds and continues on a macrotask (MessageChannel
- * in browsers, setImmediate in Node.js), so no task runs long. */
+ * microtask (coalesced). A pump drains the core's event queue in one batch,
+ * dispatches the events (settling calls, resuming receives, starting
+ * supervised actors, noting exits), runs the core with a reduction budget
+ * while C processes are runnable or timers due, and repeats until there is
+ * nothing left to do. A message to a JavaScript process needs no run: the
+ * core matches it as it is sent and queues the event. Timers: one
+ * setTimeout at the core's next deadline, re-armed when it changes; nothing
+ * runs while idle. A slice of work (pumps in a row without a macrotask in
+ * between) stops after a few milliseconds and continues on a macrotask
+ * (MessageChannel in browsers, setImmediate in Node.js), so no task runs
+ * long. The clock costs about as much as a message (100 ns in Node.js): a
+ * slice reads it every few pumps, not per pump; the core reads it itself
+ * when it starts or fires a timer. */
 import { Native, fromTerm, callKey } from './native.js';
 import * as supervision from './supervisor.js';
 import { FX, ExitError, FauxtpError, ReceiveTimeout, errName } from './errors.js';
@@ -25,6 +30,8 @@ const RESOLVED = Promise.resolve();
 const ANY_KEY = keyOf([ANY]);
 const BUDGET = 2048;
 const PATTERN_CACHE = 512;
+/* Pumps (or batches within one) between readings of the clock. */
+const CLOCK_EVERY = 16;
 
 const isBrowser = typeof window === 'object' || (typeof self === 'object' && typeof importScripts === 'function');
 const SLICE_MS = isBrowser ? 5 : 20;
@@ -169,6 +176,8 @@ export class Runtime {
     this.pumping = false;
     this.yielding = false;
     this.sliceStart = 0;
+    this.pumps = 0; // since the clock was last read
+    this.runDue = false; // a timer may be due: run the core even if nothing is runnable
     this.timer = null;
     this.timerAt = -1;
     this.closed = false;
@@ -176,6 +185,7 @@ export class Runtime {
     this.timerFn = () => {
       this.timer = null;
       this.timerAt = -1;
+      this.runDue = true;
       this.pump();
     };
     this.endSliceFn = () => {
@@ -184,6 +194,7 @@ export class Runtime {
     this.resumeFn = () => {
       this.yielding = false;
       this.sliceStart = 0;
+      this.runDue = true;
       this.pump();
     };
   }
@@ -212,18 +223,16 @@ export class Runtime {
   pump() {
     this.scheduled = false;
     if (this.closed) return;
-    const t0 = now();
     if (this.sliceStart === 0) {
-      this.sliceStart = t0;
+      this.sliceStart = now();
+      this.pumps = 0;
       macrotask(this.endSliceFn);
-    } else if (t0 - this.sliceStart > SLICE_MS) {
-      this.yieldSlice();
+    } else if (++this.pumps >= CLOCK_EVERY && this.sliceOver()) {
       return;
     }
-    const native = this.native;
     this.pumping = true;
     try {
-      this.loop(native, t0);
+      this.loop(this.native);
     } finally {
       this.pumping = false;
     }
@@ -231,49 +240,49 @@ export class Runtime {
     if (this.tracers && !this.closed) this.flushTrace();
   }
 
-  /* Runs and dispatches until idle, or until the slice is used up. While
-   * it runs, schedule() need not queue another pump: it loops anyway. */
-  loop(native, t0) {
+  /* Reads the clock: true (and the rest of the slice left for a macrotask)
+   * when the slice is used up; else notes whether a timer is due. */
+  sliceOver() {
+    this.pumps = 0;
+    const t = now();
+    if (t - this.sliceStart > SLICE_MS) {
+      this.yieldSlice();
+      return true;
+    }
+    const due = this.native.deadline;
+    if (due >= 0 && due <= t) this.runDue = true;
+    return false;
+  }
+
+  /* Dispatches and runs until idle, or until the slice is used up. While
+   * it runs, schedule() need not queue another pump: it loops anyway.
+   * Dispatching often answers at once (a JavaScript process posts its
+   * next receive and a queued message matches it, a message to one is
+   * matched as it is sent): the next batch needs no run of the core. C
+   * processes and timers get their turn between batches at least every
+   * few batches. */
+  loop(native) {
     for (let turn = 1; ; turn++) {
-      native.run(BUDGET, turn === 1 ? t0 : 0);
-      /* Dispatching often answers at once (a host process posts its next
-       * receive and a queued message matches it): drain again without a
-       * run of the loop in between, a bounded number of times so that C
-       * processes and timers get their turn. */
-      let batch = native.drain();
-      for (let inner = 0; batch !== null && inner < 256; inner++) {
+      const batch = native.drain();
+      if (batch !== null) {
         this.dispatch(batch);
         if (this.closed) return;
-        if ((inner & 15) === 15 && this.clock() - this.sliceStart > SLICE_MS) {
-          this.yieldSlice();
-          return;
+        if (this.tracers) this.flushTrace();
+        if ((turn & (CLOCK_EVERY - 1)) === 0) {
+          if (this.sliceOver()) return;
+          if (native.runnable || this.runDue) this.run(native);
         }
-        batch = native.drain();
+        continue;
       }
-      if (batch !== null) this.dispatch(batch);
-      else if (!native.idleRunnable) break; // idle: timers due meanwhile wake armTimer's timeout
-      if (this.closed) return;
-      if (this.tracers) this.flushTrace();
-      /* The clock costs a crossing into the engine: read it every few turns. */
-      if ((turn & 7) === 0 && this.clock() - this.sliceStart > SLICE_MS) {
-        this.yieldSlice();
-        return;
-      }
+      if (!native.runnable && !this.runDue) break;
+      this.run(native);
     }
-    this.armTimer(native.idleDeadline);
+    this.armTimer(native.deadline);
   }
 
-  /* Reads the time and gives it to the core's clock. */
-  clock() {
-    const t = now();
-    this.native.setNow(t);
-    return t;
-  }
-
-  /* Before an operation that starts a timer: the core's clock is fresh
-   * inside a run of the loop, else it is set now. */
-  touchClock() {
-    if (!this.pumping) this.native.setNow(now());
+  run(native) {
+    this.runDue = false;
+    native.run(BUDGET);
   }
 
   yieldSlice() {
@@ -517,7 +526,20 @@ export class Runtime {
 
   /** Answers a call a GenServer received (for replies sent later). */
   reply(from, value) {
-    const rc = from instanceof From ? this.native.replyEtf(from.bytes, value) : this.native.reply(from, value);
+    const native = this.native;
+    const rc = from instanceof From ? native.replyEtf(from.bytes, value) : native.reply(from, value);
+    if (rc === 1) {
+      /* A call from this runtime's JavaScript: the core completed it and
+       * left it to settle here, with a copy of the reply as written. */
+      const key = native.outCallKey();
+      const slot = key % 4294967296;
+      const c = this.calls[slot];
+      if (c !== undefined && c.key === key) {
+        this.calls[slot] = undefined;
+        c.resolve(native.stagedCopy(value));
+      }
+      return;
+    }
     if (rc < 0 && rc !== FX.ENOPROC) throw new FauxtpError(rc, 'reply');
     this.schedule();
   }
@@ -568,7 +590,6 @@ export class Runtime {
   sendAfter(ms, target, message) {
     checkTarget(target, 'sendAfter');
     if (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity) throw new TypeError('sendAfter: ms must be a finite number >= 0');
-    this.touchClock();
     const id = this.native.sendAfter(Math.floor(ms), target, message);
     if (id < 0) throw new FauxtpError(id, 'sendAfter');
     this.schedule();

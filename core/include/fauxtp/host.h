@@ -60,6 +60,14 @@ int fx_host_receive(fx_runtime_t *rt, fx_pid_t pid, const fx_pattern_t *pattern,
 int fx_host_exit(fx_runtime_t *rt, fx_pid_t pid, fx_term_t reason);
 /* fx_call whose completion is queued as an FX_HOST_CALL event with *call_id. */
 int fx_host_call(fx_runtime_t *rt, fx_term_t to, fx_term_t req, int64_t timeout_ms, uint64_t *call_id);
+/* For a server that answers a call when the host knows the reply already
+ * (a host process answering its own host's call): when `ref`, the tag of
+ * the call's From, names a pending fx_host_call, completes it as answered
+ * with no event and no copy of the reply, and returns 1 with the call's id
+ * through *call_id; the host settles the call with the reply it holds.
+ * Returns 0 when it names no such call (another caller's, or one that
+ * completed already: answer with fx_reply), FX_EINVAL when it is no ref. */
+int fx_host_take_call(fx_runtime_t *rt, fx_term_t ref, uint64_t *call_id);
 /* A child start function for supervisor specs: spawns a host process of
  * kind (uint32_t)(uintptr_t)ud, linked to the supervisor, and queues
  * FX_HOST_START for it. */

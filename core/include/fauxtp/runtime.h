@@ -74,6 +74,10 @@ int64_t fx_next_timeout(fx_runtime_t *rt);
 int64_t fx_now(const fx_runtime_t *rt);
 /* Re-reads the clock. */
 int64_t fx_update_time(fx_runtime_t *rt);
+/* 1 when calls wait for the next clock reading to start their timeouts: a
+ * host about to sleep until fx_next_deadline reads the clock first
+ * (fx_update_time), else they would start only when it wakes. */
+int fx_clock_wanted(const fx_runtime_t *rt);
 
 /* Memory currently allocated through the runtime's allocator, in bytes. */
 size_t fx_runtime_memory(const fx_runtime_t *rt);
