@@ -122,7 +122,11 @@ test('the packed package runs in chromium, and a 1,000,000-message flood runs in
     const gaps = out.gaps.sort((a, b) => a - b);
     const q = (f) => gaps[Math.min(gaps.length - 1, Math.floor(f * gaps.length))].toFixed(1);
     console.log(`# browser flood: ${FLOOD} casts in ${out.floodMs.toFixed(0)} ms; long tasks: ${out.longTasks.length} ${JSON.stringify(out.longTasks.map(Math.round))}; gaps between macrotasks (${gaps.length}): median ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms, over 10 ms: ${gaps.filter((g) => g > 10).length} ${JSON.stringify(gaps.filter((g) => g > 10).map(Math.round))}`);
-    const cpu = tasks.map((t) => t.tdur / 1000).sort((x, y) => x - y);
+    /* A task's cost: its CPU time, but never more than its wall time. On
+     * these VMs the thread clock can jump (a task of 0.1 ms wall time
+     * reported 13 ms of CPU), while descheduling stretches wall time only:
+     * a task that really runs long has both long. */
+    const cpu = tasks.map((t) => Math.min(t.tdur, t.dur) / 1000).sort((x, y) => x - y);
     const wall = tasks.map((t) => t.dur / 1000).sort((x, y) => x - y);
     const over = cpu.filter((d) => d > 10);
     console.log(`# browser flood tasks (${tasks.length}): CPU median ${cpu[cpu.length >> 1].toFixed(2)} ms, max ${cpu.at(-1).toFixed(1)} ms, over 10 ms: ${over.length} ${JSON.stringify(over.map(Math.round))}; wall max ${wall.at(-1).toFixed(1)} ms`);
