@@ -314,16 +314,28 @@ static pat_clause_t make_clause(const uint32_t *code, size_t start, size_t nextr
   return c;
 }
 
-/* Whether code[start, end) is a tuple whose elements are all IMM, ANY or
- * IGNORE: the shape of most receive clauses ({tag, _, X}), matched by a
- * tight loop instead of the general interpreter. */
+/* Words an op takes with its operands, for the ops that test one term and
+ * push no frame (every op before OP_TUPLE). */
+static uint32_t leaf_width(uint32_t op) {
+  switch (op) {
+  case OP_IMM:
+  case OP_TEXT: return 3;
+  case OP_BIN:
+  case OP_LIT: return 2;
+  default: return 1;
+  }
+}
+
+/* Whether code[start, end) is a tuple whose elements are all leaves (no
+ * nested container): the shape of most receive clauses ({tag, _, X},
+ * ["log", String]), matched by a tight loop instead of the general
+ * interpreter. */
 static uint32_t is_flat_tuple(const uint32_t *code, size_t start, size_t end) {
   if (code[start] != OP_TUPLE) return 0;
   size_t pc = start + 2;
   for (uint32_t i = 0; i < code[start + 1]; i++) {
-    if (code[pc] == OP_IMM) pc += 3;
-    else if (code[pc] == OP_ANY || code[pc] == OP_IGNORE) pc++;
-    else return 0;
+    if (code[pc] >= OP_TUPLE) return 0;
+    pc += leaf_width(code[pc]);
   }
   return pc == end;
 }
@@ -472,43 +484,46 @@ static int next_subject(const fx_runtime_t *rt, const fx_pattern_t *p, pat_frame
   }
 }
 
+/* Whether the leaf op at code[pc] (one before OP_TUPLE) accepts t; what it
+ * extracts goes to out[*n]. */
+static int leaf_matches(const fx_runtime_t *rt, const fx_pattern_t *p, uint32_t pc, fx_term_t t, fx_term_t *out, size_t *n) {
+  const uint32_t *code = p->code;
+  int ok;
+  switch (code[pc]) {
+  case OP_ANY: out[(*n)++] = t; return 1;
+  case OP_IGNORE: return 1;
+  case OP_IMM: return t == imm_at(code, pc);
+  case OP_BIN: return binary_equal(t, p->lits[code[pc + 1]]);
+  case OP_TEXT: return text_matches(rt, t, p->lits[code[pc + 1]], code[pc + 2]);
+  case OP_LIT: return fx_term_equal(rt, t, p->lits[code[pc + 1]]);
+  case OP_IS_INT: ok = fx_is_integer(t); break;
+  case OP_IS_FLOAT: ok = fx_is_float(t); break;
+  case OP_IS_NUMBER: ok = fx_is_integer(t) || fx_is_float(t); break;
+  case OP_IS_BINARY: ok = fx_is_binary(t); break;
+  case OP_IS_TEXT: ok = is_text(t); break;
+  case OP_IS_BYTES: ok = is_bytes(t); break;
+  case OP_IS_ATOM: ok = fx_is_atom(t); break;
+  case OP_IS_BOOL: ok = t == FX_ATOM(TRUE) || t == FX_ATOM(FALSE); break;
+  case OP_IS_TUPLE: ok = fx_is_tuple(t); break;
+  case OP_IS_LIST: ok = fx_is_nil(t) || fx_is_cons(t); break;
+  case OP_IS_MAP: ok = fx_is_map(t); break;
+  case OP_IS_PID: ok = fx_is_pid(t); break;
+  case OP_IS_REF: ok = fx_is_ref(t); break;
+  default: return 0; /* unreachable: callers pass leaf ops only */
+  }
+  if (ok) out[(*n)++] = t; /* a type matcher extracts what it accepts */
+  return ok;
+}
+
 /* Runs one clause's code on t. Extracted terms go to out, which compile
  * guarantees is large enough (the caller picks a big enough buffer). */
+FX__NOINLINE /* out of fx_pattern_match, which stays small for flat clauses */
 static int run_clause(const fx_runtime_t *rt, const fx_pattern_t *p, uint32_t pc, fx_term_t t, fx_term_t *out, pat_frame_t *stack) {
   const uint32_t *code = p->code;
   size_t n = 0, sp = 0;
   for (;;) {
     uint32_t a;
     switch (code[pc++]) {
-    case OP_ANY: out[n++] = t; break;
-    case OP_IGNORE: break;
-    case OP_IMM:
-      if (t != imm_at(code, pc - 1)) return 0;
-      pc += 2;
-      break;
-    case OP_BIN:
-      if (!binary_equal(t, p->lits[code[pc++]])) return 0;
-      break;
-    case OP_TEXT:
-      if (!text_matches(rt, t, p->lits[code[pc]], code[pc + 1])) return 0;
-      pc += 2;
-      break;
-    case OP_LIT:
-      if (!fx_term_equal(rt, t, p->lits[code[pc++]])) return 0;
-      break;
-    case OP_IS_INT: if (!fx_is_integer(t)) return 0; out[n++] = t; break;
-    case OP_IS_FLOAT: if (!fx_is_float(t)) return 0; out[n++] = t; break;
-    case OP_IS_NUMBER: if (!fx_is_integer(t) && !fx_is_float(t)) return 0; out[n++] = t; break;
-    case OP_IS_BINARY: if (!fx_is_binary(t)) return 0; out[n++] = t; break;
-    case OP_IS_TEXT: if (!is_text(t)) return 0; out[n++] = t; break;
-    case OP_IS_BYTES: if (!is_bytes(t)) return 0; out[n++] = t; break;
-    case OP_IS_ATOM: if (!fx_is_atom(t)) return 0; out[n++] = t; break;
-    case OP_IS_BOOL: if (t != FX_ATOM(TRUE) && t != FX_ATOM(FALSE)) return 0; out[n++] = t; break;
-    case OP_IS_TUPLE: if (!fx_is_tuple(t)) return 0; out[n++] = t; break;
-    case OP_IS_LIST: if (!fx_is_nil(t) && !fx_is_cons(t)) return 0; out[n++] = t; break;
-    case OP_IS_MAP: if (!fx_is_map(t)) return 0; out[n++] = t; break;
-    case OP_IS_PID: if (!fx_is_pid(t)) return 0; out[n++] = t; break;
-    case OP_IS_REF: if (!fx_is_ref(t)) return 0; out[n++] = t; break;
     case OP_TUPLE:
       a = code[pc++];
       if (!fx_is_tuple(t) || fx_tuple_arity(t) != a) return 0;
@@ -524,8 +539,9 @@ static int run_clause(const fx_runtime_t *rt, const fx_pattern_t *p, uint32_t pc
       if (!fx_is_map(t) || fx_map_size(t) < a) return 0;
       if (a) stack[sp++] = (pat_frame_t){.at.map = t, .left = a, .kind = FRAME_MAP};
       break;
-    default:
-      return 0; /* unreachable: compile emits only the ops above */
+    default: /* a leaf */
+      if (!leaf_matches(rt, p, pc - 1, t, out, &n)) return 0;
+      pc += leaf_width(code[pc - 1]) - 1;
     }
     if (sp == 0) return 1;
     pat_frame_t *f = &stack[sp - 1];
@@ -536,7 +552,8 @@ static int run_clause(const fx_runtime_t *rt, const fx_pattern_t *p, uint32_t pc
 
 /* The fast path for a flat tuple clause whose guard has checked the
  * subject's header already. */
-static int run_flat(const uint32_t *code, uint32_t pc, fx_term_t t, fx_term_t *out, uint32_t flat) {
+static int run_flat(const fx_runtime_t *rt, const fx_pattern_t *p, uint32_t pc, fx_term_t t, fx_term_t *out, uint32_t flat) {
+  const uint32_t *code = p->code;
   const fx_term_t *el = fx_box_ptr(t) + 1;
   uint32_t arity = code[pc + 1];
   size_t n = 0;
@@ -547,12 +564,18 @@ static int run_flat(const uint32_t *code, uint32_t pc, fx_term_t t, fx_term_t *o
     i = 1;
   }
   for (; i < arity; i++) {
-    switch (code[pc]) {
-    case OP_ANY: out[n++] = el[i]; pc++; break;
-    case OP_IGNORE: pc++; break;
-    default:
+    uint32_t op = code[pc];
+    if (op == OP_ANY) { /* the usual elements in line, the rest by call */
+      out[n++] = el[i];
+      pc++;
+    } else if (op == OP_IGNORE) {
+      pc++;
+    } else if (op == OP_IMM) {
       if (el[i] != imm_at(code, pc)) return 0;
       pc += 3;
+    } else {
+      if (!leaf_matches(rt, p, pc, el[i], out, &n)) return 0;
+      pc += leaf_width(op);
     }
   }
   return 1;
@@ -577,7 +600,7 @@ int fx_pattern_match(const fx_runtime_t *rt, const fx_pattern_t *p, fx_term_t t,
     /* Too small a vector still gets the right answer (which clause, and
      * how many terms it wanted), through the scratch buffer. */
     fx_term_t *dst = c->nextract <= cap ? out : scratch;
-    if (c->flat ? !run_flat(p->code, c->start, t, dst, c->flat) : !run_clause(rt, p, c->start, t, dst, stack)) continue;
+    if (c->flat ? !run_flat(rt, p, c->start, t, dst, c->flat) : !run_clause(rt, p, c->start, t, dst, stack)) continue;
     if (nout) *nout = c->nextract;
     return dst == out ? (int)i : FX_ENOSPACE;
   }
