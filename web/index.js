@@ -24,7 +24,8 @@ export {
   terminateChild,
   restartChild
 } from './src/api.js';
-export { Runtime, Timer, From } from './src/runtime.js';
+export { Runtime, Timer } from './src/runtime.js';
+export { From } from './src/native.js';
 export { Actor, GenServer } from './src/actor.js';
 export { Supervisor } from './src/supervisor.js';
 export { Task } from './src/task.js';

@@ -17,10 +17,10 @@
  * error's name and message; terminate runs when the process stops itself
  * or crashes, never when an exit signal it does not trap ends it. */
 import { PROC, Proc, Killed, StopSignal } from './process.js';
-import { crashReason, From } from './runtime.js';
+import { crashReason } from './runtime.js';
 import { defaultRuntime } from './default.js';
 import { FX, ExitError, FauxtpError } from './errors.js';
-import { ANY, Pid } from './terms.js';
+import { ANY, Pid, atom } from './terms.js';
 
 const isThenable = (x) => x !== null && (typeof x === 'object' || typeof x === 'function') && typeof x.then === 'function';
 
@@ -227,7 +227,7 @@ export class Actor {
 
 /* ---- GenServer ---- */
 
-const GEN_PATTERNS = [['$gen_call', ANY, ANY], ['$gen_cast', ANY], ANY];
+const GEN_PATTERNS = [[atom('$gen_call'), ANY, ANY], [atom('$gen_cast'), ANY], ANY];
 const CALL = 0;
 const CAST = 1;
 
@@ -283,7 +283,7 @@ class ServerProc extends ActorProc {
     let from;
     let message;
     if (clause === CALL) {
-      from = new From(batch.from(at), batch.encoder);
+      from = batch.from(at);
       message = batch.term(batch.skip(at));
     } else {
       message = batch.term(at);

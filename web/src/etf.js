@@ -458,6 +458,27 @@ function typeTuple(name) {
  */
 
 /**
+ * Writes an int32 (not -0) at bytes[at] in its smallest form, as
+ * term_to_binary does; returns the bytes written (2 or 5).
+ * @param {Uint8Array} bytes
+ * @param {number} at
+ * @param {number} n
+ */
+export function writeInt32(bytes, at, n) {
+  if (n >= 0 && n <= 255) {
+    bytes[at] = SMALL_INT;
+    bytes[at + 1] = n;
+    return 2;
+  }
+  bytes[at] = INT;
+  bytes[at + 1] = n >>> 24;
+  bytes[at + 2] = (n >>> 16) & 255;
+  bytes[at + 3] = (n >>> 8) & 255;
+  bytes[at + 4] = n & 255;
+  return 5;
+}
+
+/**
  * An ETF writer that reuses one growing buffer: the fast path for the
  * bindings. encode() may be re-entered (a getter that encodes while an
  * encode runs gets a fresh Encoder); encodeLength() may not.
@@ -624,18 +645,9 @@ export class Encoder {
 
   number(n) {
     if ((n | 0) === n) {
-      if (n >= 0 && n <= 255) {
-        if (n === 0 && 1 / n < 0) return this.float(n); // -0 is a float
-        this.ensure(2);
-        this.buf[this.pos] = SMALL_INT;
-        this.buf[this.pos + 1] = n;
-        this.pos += 2;
-        return;
-      }
+      if (n === 0 && 1 / n < 0) return this.float(n); // -0 is a float
       this.ensure(5);
-      this.buf[this.pos++] = INT;
-      this.view.setInt32(this.pos, n);
-      this.pos += 4;
+      this.pos += writeInt32(this.buf, this.pos, n);
       return;
     }
     // API.md: integers in the safe range; every other number is a float

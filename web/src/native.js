@@ -7,7 +7,7 @@
  *
  * Memory may grow during any call into wasm, which detaches the old
  * ArrayBuffer: the views are refreshed whenever they went stale. */
-import { Encoder } from './etf.js';
+import { Encoder, writeInt32, ETF_VERSION } from './etf.js';
 import { Pid, Ref, LOCAL_NODE } from './terms.js';
 import { FX, FauxtpError } from './errors.js';
 
@@ -92,6 +92,15 @@ export class Native {
    * `name`'s UTF-8 bytes if given, into the scratch buffer. Sets this.len
    * and this.nameLen. */
   stage(value, name, pattern = false) {
+    /* The commonest message, an int32, straight into wasm memory: no user
+     * code can run while a number is written. */
+    if (typeof value === 'number' && name === undefined && (value | 0) === value && !(value === 0 && 1 / value < 0)) {
+      const ptr = this.reserve(6);
+      this.u8[ptr] = ETF_VERSION;
+      this.len = 1 + writeInt32(this.u8, ptr + 1, value);
+      this.nameLen = 0;
+      return ptr;
+    }
     /* A getter of a value being encoded that sends gets an encoder of its own. */
     const encoder = this.encoder.busy ? new Encoder() : this.encoder;
     const len = encoder.encodeLength(value, pattern ? PATTERN : MESSAGE);
@@ -394,26 +403,28 @@ export class Native {
     return this.encoder.decode(this.u8, this.inPtr, this.len);
   }
 
-  /* Answers a call whose From is kept undecoded (Batch.from: seven
-   * numbers, or the bytes as a string). Returns 1 when the call was this
-   * host's own, completed with the staged reply left for the host to
-   * settle (the call's key: outCallKey(); the reply: stagedCopy()). */
+  /* Answers a call whose From is kept undecoded (a From). Returns 1 when
+   * the call was this host's own, completed with the staged reply left for
+   * the host to settle (the call's key: outCallKey(); the reply:
+   * stagedCopy()). */
   replyEtf(from, value) {
-    if (typeof from !== 'string' && from[2] === 0 && from[3] === 0) {
+    if (from.bytes === null && from.pidCreation === 0 && from.refCreation === 0) {
       const ptr = this.stage(value);
-      return this.m._fxw_reply_local(this.w, from[0], from[1], from[4], from[5], from[6], ptr, this.len);
+      return this.m._fxw_reply_local(this.w, from.pidIndex, from.pidSerial, from.ref0, from.ref1, from.ref2, ptr, this.len);
     }
     const bytes = this.encoder.encode(value, MESSAGE);
-    const flen = typeof from === 'string' ? from.length : FROM_LEN;
+    const fb = from.bytes;
+    const flen = fb === null ? FROM_LEN : fb.length;
     const ptr = this.reserve(flen + bytes.length);
     const u8 = this.u8;
-    if (typeof from === 'string') {
-      for (let i = 0; i < flen; i++) u8[ptr + i] = from.charCodeAt(i);
+    if (fb !== null) {
+      for (let i = 0; i < flen; i++) u8[ptr + i] = fb.charCodeAt(i);
     } else {
       u8.set(FROM_TEMPLATE, ptr);
+      const numbers = from.numbers();
       for (let k = 0; k < 7; k++) {
         const i = ptr + FROM_FIELDS[k];
-        const v = from[k];
+        const v = numbers[k];
         u8[i] = v >>> 24;
         u8[i + 1] = (v >>> 16) & 255;
         u8[i + 2] = (v >>> 8) & 255;
@@ -492,8 +503,44 @@ const FROM_FIELDS = [19, 23, 27, 49, 53, 57, 61]; // pid id, serial, creation; r
 const FROM_MARK = 0xffffffff;
 
 /* The [pid, ref] pair of a From's seven numbers. */
-export function fromTerm(v) {
+function fromTerm(v) {
   return [new Pid(LOCAL_NODE, v[0], v[1], v[2]), new Ref(LOCAL_NODE, v[3], [v[4], v[5], v[6]])];
+}
+
+/**
+ * Where a call came from, as handleCall receives it: opaque, kept
+ * undecoded, so a reply needs no decoding and re-encoding: the seven
+ * numbers of the core's usual {Pid, Ref} (Batch.from), or else the ETF
+ * bytes in a string. `from.pid` is the caller's (a call from outside any
+ * process has a lightweight caller pid of its own).
+ */
+export class From {
+  constructor(pidIndex, pidSerial, pidCreation, refCreation, ref0, ref1, ref2, bytes, encoder) {
+    this.pidIndex = pidIndex;
+    this.pidSerial = pidSerial;
+    this.pidCreation = pidCreation;
+    this.refCreation = refCreation;
+    this.ref0 = ref0;
+    this.ref1 = ref1;
+    this.ref2 = ref2;
+    this.bytes = bytes; // null: the numbers say it all
+    this.encoder = encoder;
+  }
+
+  numbers() {
+    return [this.pidIndex, this.pidSerial, this.pidCreation, this.refCreation, this.ref0, this.ref1, this.ref2];
+  }
+
+  /** The decoded [pid, tag] pair. */
+  get term() {
+    if (this.bytes === null) return fromTerm(this.numbers());
+    const b = Uint8Array.from(this.bytes, (c) => c.charCodeAt(0));
+    return this.encoder.decode(b, 0, b.length);
+  }
+
+  get pid() {
+    return this.term[0];
+  }
 }
 
 /* A drained batch of events (layout: bindings/emscripten.c): `count`
@@ -549,11 +596,13 @@ export class Batch {
     return String.fromCharCode.apply(null, this.bytes.subarray(at + 4, at + 4 + len));
   }
 
-  /* A call's From at `at`, kept without decoding: seven numbers when the
-   * core made it (the bindings write those), else its ETF bytes as a
-   * string. */
+  /* A call's From at `at`, kept without decoding: its seven numbers when
+   * the core made it (the bindings write those), else its ETF bytes. */
   from(at) {
-    return this.words[at >>> 2] === FROM_MARK ? this.fromNumbers(at) : this.raw(at);
+    const w = this.words;
+    const h = at >>> 2;
+    if (w[h] !== FROM_MARK) return new From(0, 0, 0, 0, 0, 0, 0, this.raw(at), this.encoder);
+    return new From(w[h + 1], w[h + 2], w[h + 3], w[h + 4], w[h + 5], w[h + 6], w[h + 7], null, this.encoder);
   }
 
   /* The byte offset after the term at `at`. */

@@ -15,7 +15,8 @@
  * long. The clock costs about as much as a message (100 ns in Node.js): a
  * slice reads it every few pumps, not per pump; the core reads it itself
  * when it starts or fires a timer. */
-import { Native, fromTerm, callKey } from './native.js';
+import { Native, From, callKey } from './native.js';
+import { PendingCalls } from './calls.js';
 import * as supervision from './supervisor.js';
 import { FX, ExitError, FauxtpError, ReceiveTimeout, errName } from './errors.js';
 import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE } from './terms.js';
@@ -124,31 +125,6 @@ export function crashReason(e) {
   return { error: 'thrown', message: String(e) };
 }
 
-/**
- * Where a call came from, as handleCall receives it: opaque, kept
- * undecoded (Batch.from: the numbers of the core's usual {Pid, Ref}, or
- * the ETF bytes in a string), so a reply needs no decoding and re-encoding.
- * `from.pid` is the caller's (a call from outside any process has a
- * lightweight caller pid of its own).
- */
-export class From {
-  constructor(bytes, encoder) {
-    this.bytes = bytes;
-    this.encoder = encoder;
-  }
-
-  /** The decoded [pid, tag] pair. */
-  get term() {
-    if (typeof this.bytes !== 'string') return fromTerm(this.bytes);
-    const b = Uint8Array.from(this.bytes, (c) => c.charCodeAt(0));
-    return this.encoder.decode(b, 0, b.length);
-  }
-
-  get pid() {
-    return this.term[0];
-  }
-}
-
 /** An opaque timer handle from sendAfter. */
 export class Timer {
   constructor(id) {
@@ -162,7 +138,7 @@ export class Runtime {
   constructor(module) {
     this.native = new Native(module);
     this.procs = new Map(); // pid index -> Proc
-    this.calls = []; // a pending call's slot (its key's low word) -> { key, resolve, reject }
+    this.calls = new PendingCalls();
     this.classes = []; // host kind -> actor class
     this.kinds = new Map(); // actor class -> host kind
     this.patterns = new Map(); // key -> { slot, uses, key, evicted }
@@ -207,8 +183,7 @@ export class Runtime {
     this.timer = null;
     for (const proc of this.procs.values()) proc.onExit('killed');
     this.procs.clear();
-    for (const c of this.calls) if (c !== undefined) c.reject(new ExitError('noproc', 'runtime closed'));
-    this.calls = [];
+    this.calls.rejectAll(new ExitError('noproc', 'runtime closed'));
     this.native.destroy();
   }
 
@@ -362,14 +337,13 @@ export class Runtime {
             break;
           }
           case EV_CALL: {
-            const slot = w[h + 5];
-            const c = this.calls[slot];
-            if (c !== undefined && c.key === callKey(slot, w[h + 6])) {
-              this.calls[slot] = undefined;
+            const key = callKey(w[h + 5], w[h + 6]);
+            const calls = this.calls;
+            if (calls.waiting(key)) {
               const status = w[h + 1] | 0;
-              if (status === FX.OK) c.resolve(batch.term(termsAt));
-              else if (status === FX.ETIMEDOUT) c.reject(new ReceiveTimeout('call timed out'));
-              else c.reject(new ExitError(batch.term(termsAt)));
+              if (status === FX.OK) calls.resolve(key, batch.term(termsAt));
+              else if (status === FX.ETIMEDOUT) calls.reject(key, new ReceiveTimeout('call timed out'));
+              else calls.reject(key, new ExitError(batch.term(termsAt)));
             }
             break;
           }
@@ -512,10 +486,7 @@ export class Runtime {
     }
     if (id < 0) return Promise.reject(this.targetError(id, target, 'call'));
     this.schedule();
-    /* Pending calls are few and their slots dense: an array beats a Map. */
-    return new Promise((resolve, reject) => {
-      this.calls[id % 4294967296] = { key: id, resolve, reject };
-    });
+    return this.calls.add(id);
   }
 
   targetError(rc, target, what) {
@@ -527,17 +498,12 @@ export class Runtime {
   /** Answers a call a GenServer received (for replies sent later). */
   reply(from, value) {
     const native = this.native;
-    const rc = from instanceof From ? native.replyEtf(from.bytes, value) : native.reply(from, value);
+    const rc = from instanceof From ? native.replyEtf(from, value) : native.reply(from, value);
     if (rc === 1) {
       /* A call from this runtime's JavaScript: the core completed it and
        * left it to settle here, with a copy of the reply as written. */
       const key = native.outCallKey();
-      const slot = key % 4294967296;
-      const c = this.calls[slot];
-      if (c !== undefined && c.key === key) {
-        this.calls[slot] = undefined;
-        c.resolve(native.stagedCopy(value));
-      }
+      if (this.calls.waiting(key)) this.calls.resolve(key, native.stagedCopy(value));
       return;
     }
     if (rc < 0 && rc !== FX.ENOPROC) throw new FauxtpError(rc, 'reply');
