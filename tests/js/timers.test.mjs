@@ -1,7 +1,7 @@
 /* API.md §5 timers, and the run loop's timer arming. */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { fauxtp, sleep, probe } from './helpers.mjs';
+import { fauxtp, sleep, probe, Actor, GenServer, ANY } from './helpers.mjs';
 
 let rt;
 before(async () => {
@@ -46,4 +46,49 @@ test('bad arguments are refused', () => {
 test('nothing is armed while idle', async () => {
   await sleep(10);
   assert.equal(rt.timer, null);
+});
+
+/* The loop reads the clock every few pumps, not per pump: timers must
+ * still fire on time while a chain of microtasks (awaited calls, which
+ * never yield to a macrotask) keeps it busy, and no earlier than due. */
+test('timers fire on time while awaited calls keep the loop busy', async () => {
+  class Echo extends GenServer {
+    handleCall(request, _from, state) {
+      return [request, state];
+    }
+  }
+  const echo = await rt.start(Echo);
+  const p = await probe(rt);
+  let firedAt = -1;
+  let timedOutAt = -1;
+  class Waiter extends Actor {
+    async run() {
+      try {
+        await this.receive([['never', ANY], (x) => x], { timeout: 30 });
+      } catch (e) {
+        if (e instanceof fauxtp.ReceiveTimeout) timedOutAt = performance.now();
+      }
+      this.stop();
+    }
+  }
+  const t0 = performance.now();
+  rt.sendAfter(20, p.pid, 'due');
+  await rt.start(Waiter);
+  const started = performance.now();
+  let calls = 0;
+  while (performance.now() - t0 < 1000 && (firedAt < 0 || timedOutAt < 0)) {
+    assert.equal(await rt.call(echo, calls), calls);
+    calls++;
+    if (firedAt < 0 && p.pending() > 0) firedAt = performance.now();
+  }
+  assert.ok(firedAt >= 0, 'the 20 ms timer fired during the calls');
+  assert.ok(timedOutAt >= 0, 'the 30 ms receive timed out during the calls');
+  assert.ok(firedAt - t0 >= 19, `the timer fired after ${(firedAt - t0).toFixed(1)} ms, before it was due`);
+  assert.ok(timedOutAt - started >= 29, `the receive timed out after ${(timedOutAt - started).toFixed(1)} ms`);
+  /* Late by about a slice (20 ms in Node.js) at most, with room for a
+   * cold start (the calls run unoptimised at first) and a busy machine. */
+  assert.ok(firedAt - t0 < 20 + 200, `the timer fired after ${(firedAt - t0).toFixed(1)} ms`);
+  assert.ok(timedOutAt - started < 30 + 200, `the receive timed out after ${(timedOutAt - started).toFixed(1)} ms`);
+  assert.equal(await p.next(), 'due');
+  assert.ok(calls > 100, `${calls} calls`);
 });

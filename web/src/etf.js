@@ -550,6 +550,8 @@ export class Encoder {
    * @returns {any}
    */
   decode(bytes, offset = 0, length = bytes.length - offset, options) {
+    /* The commonest message, an int32, read in line (as writeInt32 wrote it). */
+    if (length === 3 && bytes[offset + 1] === SMALL_INT && bytes[offset] === ETF_VERSION) return bytes[offset + 2];
     return decodeSlice(bytes, offset, length, options?.exact === true);
   }
 
