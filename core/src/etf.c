@@ -354,6 +354,14 @@ int fx_etf_encoded_size(const fx_runtime_t *rt, fx_term_t t, size_t *out) {
 int fx_etf_encode(const fx_runtime_t *rt, fx_term_t t, uint8_t *buf, size_t cap, size_t *len) {
   if (!rt || !len || (!buf && cap)) return FX_EINVAL;
   if (!buf) return FX_ENOSPACE; /* every encoding has at least two bytes */
+  /* The commonest message, a byte-sized integer, in line. */
+  if (fx_is_small(t) && (uint64_t)fx_small_value(t) <= 255 && cap >= 3) {
+    buf[0] = FX_ETF_VERSION;
+    buf[1] = ETF_SMALL_INT;
+    buf[2] = (uint8_t)fx_small_value(t);
+    *len = 3;
+    return FX_OK;
+  }
   enc_t e = {rt, buf, cap, 0, 0};
   int err = enc_top(&e, t);
   if (err) return err;
@@ -373,8 +381,6 @@ typedef struct dec {
   const uint8_t *p, *end;
   uint64_t *words;
   size_t nwords, used;
-  const char *node; /* this runtime's node name, for telling local pids */
-  size_t node_len;
   fx_term_t sink; /* where a measuring pass "stores" terms */
   char latin1[2 * FX_MAX_ATOM_CHARS]; /* a legacy atom, converted to UTF-8 */
 } dec_t;
@@ -598,8 +604,11 @@ static int dec_binary(dec_t *d, unsigned tag, fx_term_t *out) {
   return FX_OK;
 }
 
+/* Looked up per pid or ref, not per decode: most terms have none. */
 static int is_this_node(const dec_t *d, const char *text, size_t len, uint32_t creation) {
-  return len == d->node_len && memcmp(text, d->node, len) == 0 && creation == fx__creation(d->rt);
+  size_t node_len = 0;
+  const char *node = fx_atom_text(d->rt, fx__node(d->rt), &node_len);
+  return node && len == node_len && memcmp(text, node, len) == 0 && creation == fx__creation(d->rt);
 }
 
 /* NEW_PID_EXT / PID_EXT: this runtime's own pids come back as local pid
@@ -834,8 +843,6 @@ static void dec_init(dec_t *d, const fx_runtime_t *rt, fx_runtime_t *build, cons
   d->end = buf + len;
   d->words = NULL;
   d->nwords = d->used = 0;
-  d->node = fx_atom_text(rt, fx__node(rt), &d->node_len);
-  if (!d->node) d->node_len = 0;
   d->sink = FX_NONE;
 }
 
@@ -860,6 +867,10 @@ int fx_etf_measure(const fx_runtime_t *rt, const uint8_t *buf, size_t len, size_
 
 int fx_etf_decode_into(fx_runtime_t *rt, const uint8_t *buf, size_t len, uint64_t *words, size_t nwords, fx_term_t *out) {
   if (!rt || (!buf && len) || (!words && nwords) || !out) return FX_EINVAL;
+  if (len == 3 && buf[0] == FX_ETF_VERSION && buf[1] == ETF_SMALL_INT) { /* in line, as fx_etf_encode writes it */
+    *out = fx_small(buf[2]);
+    return FX_OK;
+  }
   dec_t d;
   dec_init(&d, rt, rt, buf, len);
   d.words = words;
