@@ -269,7 +269,211 @@ TEST(matches_become_events_when_memory_has_run_out) {
   ASSERT_EQ(alloc.live, 0);
 }
 
+/* ---- the fast path: a message from outside meets a waiting receive at once ---- */
+
+static void trace_kinds(void *ud, const fx_trace_event_t *ev) {
+  char *log = ud;
+  size_t n = strlen(log);
+  if (n + 9 < 64) snprintf(log + n, 64 - n, "%s ", ev->kind == FX_TRACE_SEND ? "send" : ev->kind == FX_TRACE_RECEIVE ? "receive" : "other");
+}
+
+TEST(a_message_sent_from_outside_is_matched_as_it_is_sent) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  fx_pattern_t *ping = tagged(rt, "ping");
+  char buf[1024], log[64] = "";
+  fx_pid_t pid;
+  ASSERT_OK(fx_host_spawn(rt, 1, NULL, &pid));
+  ASSERT_EQ(fx_host_receive(rt, pid, ping, FX_INFINITY), 0);
+  /* No match: it waits on, and nothing is queued. */
+  send_tagged(rt, pid, "pong", 0);
+  ASSERT(!fx_host_has_events(rt));
+  /* A match: its event is queued by the send itself, with no run. */
+  ASSERT_OK(fx_trace(rt, trace_kinds, log));
+  send_tagged(rt, pid, "ping", 1);
+  ASSERT_OK(fx_trace(rt, NULL, NULL));
+  ASSERT_STREQ(log, "send receive ");
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "match clause=0 status=0 {ping,1} [1]");
+  /* Busy in its host, it is not run: what comes meanwhile waits, in order. */
+  send_tagged(rt, pid, "ping", 2);
+  send_tagged(rt, pid, "ping", 3);
+  ASSERT(!fx_host_has_events(rt));
+  ASSERT_EQ(fx_host_receive(rt, pid, ping, FX_INFINITY), 1);
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "match clause=0 status=0 {ping,2} [2]");
+  ASSERT_EQ(fx_host_receive(rt, pid, ping, FX_INFINITY), 1);
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "match clause=0 status=0 {ping,3} [3]");
+  /* fx_send_etf and fx_cast take the same path. */
+  ASSERT_EQ(fx_host_receive(rt, pid, ping, FX_INFINITY), 0);
+  uint8_t etf[64];
+  size_t len;
+  fx_heap_t *h;
+  fx_term_t m;
+  ASSERT_OK(fx_heap_new(rt, &h));
+  ASSERT_OK(fx_tuple2(h, atom(rt, "ping"), fx_small(7), &m));
+  ASSERT_OK(fx_etf_encode(rt, m, etf, sizeof etf, &len));
+  fx_heap_free(h);
+  ASSERT_OK(fx_send_etf(rt, fx_pid_term(pid), etf, len));
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "match clause=0 status=0 {ping,7} [7]");
+  ASSERT_EQ(fx_host_receive(rt, pid, NULL, FX_INFINITY), 1); /* {pong,0} is still there */
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "match clause=0 status=0 {pong,0} []");
+  ASSERT_EQ(fx_host_receive(rt, pid, NULL, FX_INFINITY), 0);
+  ASSERT_OK(fx_cast(rt, fx_pid_term(pid), fx_small(5)));
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "match clause=0 status=0 {'$gen_cast',5} []");
+  fx_pattern_free(rt, ping);
+  fx_runtime_free(rt);
+}
+
+/* A C process that sends one message to the host process named by its
+ * argument, and notes whether an event was queued before its callback
+ * returned. */
+typedef struct sender {
+  fx_pid_t to;
+  int queued_in_callback;
+} sender_t;
+
+static int sender_init(fx_proc_t *self, void *state, fx_term_t arg) {
+  (void)state;
+  sender_t *s = arg_ptr(arg);
+  fx_runtime_t *rt = fx_proc_runtime(self);
+  send_tagged(rt, s->to, "ping", 9);
+  s->queued_in_callback = fx_host_has_events(rt);
+  return FX_OK; /* done: it exits */
+}
+
+static int sender_handle(fx_proc_t *self, void *state, const fx_received_t *r) {
+  (void)self, (void)state, (void)r;
+  return FX_OK;
+}
+
+static const fx_behaviour_t sender = {"sender", 0, sender_init, sender_handle, NULL, NULL};
+
+TEST(a_message_sent_by_a_process_is_matched_after_its_callback) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  char buf[1024];
+  fx_pid_t pid, c;
+  ASSERT_OK(fx_host_spawn(rt, 1, NULL, &pid));
+  ASSERT_EQ(fx_host_receive(rt, pid, NULL, FX_INFINITY), 0);
+  sender_t s = {pid, -1};
+  ASSERT_OK(fx_spawn(rt, &sender, ptr_arg(&s), NULL, &c));
+  ASSERT_EQ(s.queued_in_callback, 0);
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "match clause=0 status=0 {ping,9} []");
+  fx_runtime_free(rt);
+}
+
+/* ---- a host process answering its own host's call ---- */
+
+/* The Ref of the From in a {'$gen_call', From, Req} match. */
+static fx_term_t call_ref(const fx_host_event_t *ev) { return fx_tuple_get(fx_tuple_get(ev->value, 1), 1); }
+
+TEST(a_host_call_to_a_host_process_completes_in_the_core_when_taken) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  char buf[1024];
+  fx_pid_t srv;
+  uint64_t id, taken = 0;
+  ASSERT_OK(fx_host_spawn(rt, 1, NULL, &srv));
+  ASSERT_EQ(fx_host_receive(rt, srv, NULL, FX_INFINITY), 0);
+  ASSERT_OK(fx_host_call(rt, fx_pid_term(srv), fx_small(5), 100, &id));
+  fx_host_event_t *ev = fx_host_take_events(rt); /* matched as it was made */
+  ASSERT(ev && ev->kind == FX_HOST_MATCH && !ev->next);
+  fx_term_t from = fx_tuple_get(ev->value, 1), ref = call_ref(ev);
+  ASSERT_EQ(fx_tuple_get(ev->value, 2), fx_small(5));
+  ASSERT_EQ(fx_host_take_call(rt, ref, &taken), 1);
+  ASSERT_EQ(taken, id);
+  ASSERT_EQ(fx_host_take_call(rt, ref, &taken), 0); /* once */
+  ASSERT_OK(fx_reply(rt, from, fx_small(6)));      /* over: dropped */
+  fx_host_release_events(rt, ev);
+  ASSERT(!fx_host_has_events(rt));
+  ASSERT_EQ(fx_next_deadline(rt), -1); /* no timeout left behind */
+  clock.now = 200;
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_host_has_events(rt));
+  /* A call that timed out is not taken. */
+  ASSERT_EQ(fx_host_receive(rt, srv, NULL, FX_INFINITY), 0);
+  ASSERT_OK(fx_host_call(rt, fx_pid_term(srv), fx_small(1), 10, &id));
+  ev = fx_host_take_events(rt);
+  ASSERT(ev && ev->kind == FX_HOST_MATCH);
+  fx_update_time(rt);
+  clock.now = 210;
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_EQ(fx_host_take_call(rt, call_ref(ev), &taken), 0);
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "call clause=0 status=-15 timeout []");
+  fx_host_release_events(rt, ev);
+  /* Nor is the server's exit reported to a call it took. */
+  ASSERT_EQ(fx_host_receive(rt, srv, NULL, FX_INFINITY), 0);
+  ASSERT_OK(fx_host_call(rt, fx_pid_term(srv), fx_small(2), FX_INFINITY, &id));
+  ev = fx_host_take_events(rt);
+  ASSERT_EQ(fx_host_take_call(rt, call_ref(ev), &taken), 1);
+  fx_host_release_events(rt, ev);
+  ASSERT_OK(fx_host_exit(rt, srv, atom(rt, "boom")));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "exit clause=0 status=0 boom []");
+  fx_runtime_free(rt);
+}
+
+TEST(only_host_calls_are_taken) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  fx_pid_t srv;
+  uint64_t taken = 0;
+  call_result_t r = {0};
+  ASSERT_OK(fx_host_spawn(rt, 1, NULL, &srv));
+  ASSERT_EQ(fx_host_receive(rt, srv, NULL, FX_INFINITY), 0);
+  /* A call with a callback of its own is answered as usual. */
+  ASSERT_OK(fx_call(rt, fx_pid_term(srv), fx_small(3), 100, on_call, &r, NULL));
+  fx_host_event_t *ev = fx_host_take_events(rt);
+  ASSERT(ev && ev->kind == FX_HOST_MATCH);
+  ASSERT_EQ(fx_host_take_call(rt, call_ref(ev), &taken), 0);
+  ASSERT_OK(fx_reply(rt, fx_tuple_get(ev->value, 1), fx_small(4)));
+  fx_host_release_events(rt, ev);
+  ASSERT_EQ(r.done, 1);
+  ASSERT_EQ(r.status, FX_OK);
+  ASSERT_STREQ(r.value, "4");
+  ASSERT_ERR(fx_host_take_call(rt, fx_small(1), &taken), FX_EINVAL);
+  ASSERT_ERR(fx_host_take_call(NULL, fx_small(1), &taken), FX_EINVAL);
+  fx_heap_t *h;
+  fx_term_t ref;
+  ASSERT_OK(fx_heap_new(rt, &h));
+  ASSERT_OK(fx_make_ref(rt, h, &ref));
+  ASSERT_ERR(fx_host_take_call(rt, ref, NULL), FX_EINVAL);
+  ASSERT_EQ(fx_host_take_call(rt, ref, &taken), 0); /* a ref, but no call's */
+  fx_heap_free(h);
+  fx_runtime_free(rt);
+}
+
+/* A host about to sleep until fx_next_deadline reads the clock first when
+ * fx_clock_wanted says so: the call's timeout then starts at that reading. */
+TEST(fx_clock_wanted_says_when_calls_wait_for_a_reading) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  char buf[1024];
+  fx_pid_t srv;
+  uint64_t id;
+  ASSERT_EQ(fx_clock_wanted(NULL), 0);
+  ASSERT_OK(fx_host_spawn(rt, 1, NULL, &srv)); /* receives nothing: the call waits */
+  ASSERT_OK(fx_host_call(rt, fx_pid_term(srv), fx_small(1), FX_INFINITY, &id));
+  ASSERT_EQ(fx_clock_wanted(rt), 0);
+  ASSERT_OK(fx_host_call(rt, fx_pid_term(srv), fx_small(2), 100, &id));
+  ASSERT_EQ(fx_clock_wanted(rt), 1);
+  clock.now = 30;
+  fx_update_time(rt);
+  ASSERT_EQ(fx_clock_wanted(rt), 0);
+  ASSERT_EQ(fx_next_deadline(rt), 130);
+  clock.now = 129;
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_host_has_events(rt));
+  clock.now = 130;
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_STREQ(events(rt, buf, sizeof buf), "call clause=0 status=-15 timeout []");
+  fx_runtime_free(rt);
+}
+
 TEST_MAIN(a_match_becomes_an_event_and_the_process_waits_for_its_host, receive_timeouts_become_events,
           matches_become_events_when_memory_has_run_out,
           exits_become_events_that_say_how, host_calls_complete_as_events,
-          supervisors_start_and_restart_host_children, bad_uses_are_errors, allocation_failures_leave_no_trace)
+          supervisors_start_and_restart_host_children, bad_uses_are_errors, allocation_failures_leave_no_trace,
+          a_message_sent_from_outside_is_matched_as_it_is_sent, a_message_sent_by_a_process_is_matched_after_its_callback,
+          a_host_call_to_a_host_process_completes_in_the_core_when_taken, only_host_calls_are_taken,
+          fx_clock_wanted_says_when_calls_wait_for_a_reading)
