@@ -3,11 +3,16 @@
  * once (fx__host_match_now). */
 #include "fx_sched.h"
 
-static int send_term(fx_runtime_t *rt, fx_pid_t pid, fx_term_t msg) {
+/* Out of line, so that a send from inside a process stays a tail call. */
+static FX__NOINLINE int send_from_outside(fx_runtime_t *rt, fx_pid_t pid, fx_term_t msg) {
   int err = fx__send_term(rt, pid, msg);
   fx_proc_t *p = err ? NULL : fx__proc_get(rt, pid);
   if (p) fx__host_match_now(rt, p);
   return err;
+}
+
+static int send_term(fx_runtime_t *rt, fx_pid_t pid, fx_term_t msg) {
+  return rt->current ? fx__send_term(rt, pid, msg) : send_from_outside(rt, pid, msg);
 }
 
 int fx_send(fx_runtime_t *rt, fx_term_t to, fx_term_t msg) {
