@@ -340,7 +340,7 @@ EXPORT int fxw_cast(fxw_t *w, uint32_t index, uint32_t gen, const char *name, ui
 }
 
 /* The call's timeout starts when the core next reads its clock: at the
- * latest the next fxw_run, whose `now` the host reads after this call. */
+ * latest the drain before the host sleeps (fx_clock_wanted). */
 EXPORT int fxw_call(fxw_t *w, uint32_t index, uint32_t gen, const char *name, uint32_t name_len, const uint8_t *etf, uint32_t len, double timeout) {
   fx_term_t to, req;
   uint64_t id = 0;
