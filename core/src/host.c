@@ -29,7 +29,7 @@ static fx_host_event_t *event_new(fx_runtime_t *rt, size_t nextracted) {
   if (ev) {
     rt->event_pool = ev->next;
     rt->event_pool_len--;
-    memset(ev, 0, event_size(0));
+    *ev = (fx_host_event_t){0}; /* its extracted terms are written as they are set */
   } else if (!(ev = fx__calloc(rt, event_size(nextracted)))) {
     return NULL;
   }
