@@ -17,6 +17,7 @@
  * when it starts or fires a timer. */
 import { Native, From, callKey } from './native.js';
 import { PendingCalls } from './calls.js';
+import { ProcTable } from './procs.js';
 import * as supervision from './supervisor.js';
 import { FX, ExitError, FauxtpError, ReceiveTimeout, errName } from './errors.js';
 import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE } from './terms.js';
@@ -137,7 +138,7 @@ export class Runtime {
   /** @param {any} module the instantiated wasm module (loader.js) */
   constructor(module) {
     this.native = new Native(module);
-    this.procs = new Map(); // pid index -> Proc
+    this.procs = new ProcTable(); // pid index -> Proc
     this.calls = new PendingCalls();
     this.classes = []; // host kind -> actor class
     this.kinds = new Map(); // actor class -> host kind
