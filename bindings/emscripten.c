@@ -552,22 +552,27 @@ EXPORT int fxw_processes(fxw_t *w) {
 
 /* What the core knows of a process, as the ETF of
  * {Behaviour, Status, MailboxLength, Links, Monitors, MonitoredBy,
- *  TrapExit, Supervisor | undefined}. */
+ *  TrapExit, Supervisor | undefined}: Links its first 64 linked pids,
+ * Monitors the refs of the first 64 active monitors it holds, MonitoredBy
+ * a count. */
 EXPORT int fxw_process_info(fxw_t *w, uint32_t index, uint32_t gen) {
   fx_process_info_t info;
   fx_pid_t pid = pid_of(index, gen), links[64];
-  size_t nlinks = 0;
+  fx_term_t refs[64];
+  size_t nlinks = 0, nrefs = 0;
+  fx_heap_reset(w->heap); /* as in fxw_processes */
   int err = fx_process_info(w->rt, pid, &info);
   if (!err) err = fx_process_links(w->rt, pid, links, 64, &nlinks);
+  if (!err) err = fx_process_monitors(w->rt, pid, w->heap, refs, 64, &nrefs);
   if (err) return err;
-  fx_heap_reset(w->heap); /* as in fxw_processes */
-  fx_term_t el[8], list = FX_NIL;
+  fx_term_t el[8], list = FX_NIL, monitors = FX_NIL;
   for (size_t i = nlinks < 64 ? nlinks : 64; !err && i-- > 0;) err = fx_make_cons(w->heap, fx_pid_term(links[i]), list, &list);
+  for (size_t i = nrefs < 64 ? nrefs : 64; !err && i-- > 0;) err = fx_make_cons(w->heap, refs[i], monitors, &monitors);
   if (!err) err = fx_make_string(w->heap, info.behaviour, &el[0]);
   if (!err) err = fx_atom_cstr(w->rt, statuses[info.status], &el[1]);
   el[2] = fx_small((int64_t)info.mailbox_length);
   el[3] = list;
-  el[4] = fx_small((int64_t)info.monitors);
+  el[4] = monitors;
   el[5] = fx_small((int64_t)info.monitored_by);
   el[6] = fx_bool(info.trap_exit);
   el[7] = info.supervisor ? fx_pid_term(info.supervisor) : FX_ATOM(UNDEFINED);

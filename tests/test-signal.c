@@ -125,9 +125,25 @@ TEST(monitors_deliver_down_once_and_noproc_for_the_dead) {
   ASSERT_OK(fx_monitor(rt, pw, pa, h, &r1));
   ASSERT_OK(fx_monitor(rt, pw, pa, h, &r2));
   ASSERT(!fx_term_equal(rt, r1, r2));
+  /* The monitors a process holds, newest first, while they are active. */
+  fx_term_t held[4];
+  size_t n = 0;
+  ASSERT_OK(fx_process_monitors(rt, pw, h, held, 4, &n));
+  ASSERT_EQ(n, 2);
+  ASSERT(fx_term_equal(rt, held[0], r2) && fx_term_equal(rt, held[1], r1));
+  ASSERT_OK(fx_process_monitors(rt, pw, h, held, 1, &n)); /* a short array: the count still */
+  ASSERT_EQ(n, 2);
+  ASSERT_OK(fx_process_monitors(rt, pa, h, held, 4, &n)); /* monitored, holding none */
+  ASSERT_EQ(n, 0);
+  ASSERT_ERR(fx_process_monitors(rt, pw, NULL, held, 4, &n), FX_EINVAL);
   ASSERT_OK(fx_demonitor(rt, r2));
   ASSERT_ERR(fx_demonitor(rt, r2), FX_ENOTFOUND);
+  ASSERT_OK(fx_process_monitors(rt, pw, h, held, 4, &n));
+  ASSERT_EQ(n, 1);
+  ASSERT(fx_term_equal(rt, held[0], r1));
   stop(rt, pa, "bye");
+  ASSERT_OK(fx_process_monitors(rt, pw, h, held, 4, &n)); /* fired: gone */
+  ASSERT_EQ(n, 0);
   char want[256], pt[32], rs[128];
   fx_term_format(rt, r1, rs, sizeof rs);
   snprintf(want, sizeof want, "{'DOWN',%s,process,%s,bye}", rs, pidtext(pa, pt));
@@ -148,6 +164,7 @@ TEST(monitors_deliver_down_once_and_noproc_for_the_dead) {
   stop(rt, pb, "later");
   ASSERT_STREQ(w2.log, "{stop,normal}");
   ASSERT_ERR(fx_monitor(rt, pa, pb, h, &r1), FX_ENOPROC); /* dead watcher */
+  ASSERT_ERR(fx_process_monitors(rt, pa, h, held, 4, &n), FX_ENOPROC);
   fx_heap_free(h);
   fx_runtime_free(rt);
 }

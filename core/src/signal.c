@@ -116,6 +116,19 @@ int fx_demonitor(fx_runtime_t *rt, fx_term_t ref) {
   return FX_OK;
 }
 
+int fx_process_monitors(fx_runtime_t *rt, fx_pid_t pid, fx_heap_t *h, fx_term_t *refs, size_t cap, size_t *n) {
+  if (!rt || !n || (cap && (!h || !refs))) return FX_EINVAL;
+  const fx_proc_t *p = fx__proc_get(rt, pid);
+  if (!p) return FX_ENOPROC;
+  size_t k = 0;
+  for (const fx_monitor_t *m = p->ext ? p->ext->watching : NULL; m; m = m->wnext, k++) {
+    int err = k < cap ? ref_from_key(rt, h, m->key, &refs[k]) : FX_OK;
+    if (err) return err;
+  }
+  *n = k;
+  return FX_OK;
+}
+
 /* ---- links ---- */
 
 static int has_link(const fx_proc_t *p, fx_pid_t other) {

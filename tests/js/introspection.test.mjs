@@ -76,6 +76,35 @@ test('processInfo and processes describe a supervision tree from the core', asyn
   rt.close();
 });
 
+test('processInfo lists the monitors a process holds while they are active, from the core', async () => {
+  const rt = await fauxtp.createRuntime();
+  const [x, y] = [await rt.start(Worker, 'x'), await rt.start(Worker, 'y')];
+  let watcher = null;
+  const downs = [];
+  const pid = await rt.start(class extends Actor {
+    async run() {
+      watcher = this;
+      for (;;) await this.receive([['DOWN', fauxtp.ANY, 'process', fauxtp.ANY, fauxtp.ANY], (m) => downs.push(m)]);
+    }
+  });
+  await until(() => watcher !== null);
+  const rx = watcher.monitor(x);
+  const ry = watcher.monitor(y);
+  const refs = () => rt.processInfo(pid).monitors;
+  assert.equal(refs().length, 2);
+  for (const r of [rx, ry]) assert.ok(refs().some((m) => m instanceof fauxtp.Ref && m.equals(r)), `${r} listed`);
+  assert.deepEqual(rt.processInfo(x).monitors, [], 'a monitored process holds none');
+
+  rt.exit(x, 'kill'); // a monitor that fired is no longer held
+  await until(() => downs.length === 1);
+  assert.equal(refs().length, 1);
+  assert.ok(refs()[0].equals(ry));
+  assert.equal(watcher.demonitor(ry), true);
+  assert.deepEqual(refs(), []);
+  assert.equal(watcher.demonitor(ry), false, 'already removed');
+  rt.close();
+});
+
 test('trace reports the restart of a crashed child as the core sees it', async () => {
   const rt = await fauxtp.createRuntime();
   const sup = await rt.start(Tree);

@@ -147,7 +147,6 @@ export class Actor {
     const proc = this[PROC];
     const rc = proc.rt.native.link(proc.pid, pid);
     if (rc < 0 && rc !== FX.ENOPROC) throw new FauxtpError(rc, 'link');
-    proc.links.set(pid.key, pid);
     proc.rt.schedule();
     return true;
   }
@@ -156,7 +155,6 @@ export class Actor {
     checkPid(pid, 'unlink');
     const proc = this[PROC];
     proc.rt.native.unlink(proc.pid, pid);
-    proc.links.delete(pid.key);
     proc.rt.schedule();
     return true;
   }
@@ -167,7 +165,6 @@ export class Actor {
     const proc = this[PROC];
     const ref = proc.rt.native.monitor(proc.pid, pid);
     if (typeof ref === 'number') throw new FauxtpError(ref, 'monitor');
-    proc.monitors.set(ref.key, ref);
     proc.rt.schedule();
     return ref;
   }
@@ -175,7 +172,6 @@ export class Actor {
   /** @returns {boolean} true when the monitor was still active */
   demonitor(ref) {
     const proc = this[PROC];
-    proc.monitors.delete(ref?.key);
     return proc.rt.native.demonitor(ref) === FX.OK;
   }
 

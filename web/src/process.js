@@ -65,8 +65,6 @@ export class Proc {
     this.exitReason = undefined;
     this.stopReason = undefined;
     this.trapExits = false;
-    this.links = new Map(); // pid.key -> Pid, as this process made them
-    this.monitors = new Map(); // ref.key -> Ref
     this.lastEntry = null; // the pattern entry of the last receive, and its clauses
     this.lastPatterns = null;
     this.started = 0;

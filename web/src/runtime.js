@@ -378,7 +378,6 @@ export class Runtime {
     if (typeof pid === 'number') throw new FauxtpError(pid, 'spawn');
     const proc = makeProc(pid);
     this.procs.set(pid.id, proc);
-    if (link) proc.links.set(link.key, link);
     return proc;
   }
 
@@ -597,7 +596,7 @@ export class Runtime {
   }
 
   /* The core's view (links, supervisor, mailbox, trap_exit), with what only
-   * JavaScript knows about its own actors (class name, status, monitor refs). */
+   * JavaScript knows about its own actors (class name, status). */
   processInfo(pid) {
     checkPid(pid, 'processInfo');
     const core = this.native.processInfo(pid);
@@ -612,7 +611,7 @@ export class Runtime {
       /* A GenServer holds the matches it is not ready for (standing receive). */
       mailboxLength: core.mailboxLength + (js && js.queue ? (js.queue.length - js.head) / 3 : 0),
       links: core.links,
-      monitors: js ? [...js.monitors.values()] : [],
+      monitors: core.monitors,
       trapExits: core.trapExits,
       supervisor: core.supervisor
     };

@@ -198,6 +198,10 @@ int fx_unlink(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b);
 int fx_monitor(fx_runtime_t *rt, fx_pid_t watcher, fx_pid_t target, fx_heap_t *h, fx_term_t *ref);
 /* Removes a monitor; FX_ENOTFOUND when it is not active (already fired). */
 int fx_demonitor(fx_runtime_t *rt, fx_term_t ref);
+/* Writes the refs (built in h) of up to cap monitors pid holds and that
+ * are still active, newest first; *n gets how many there are. FX_ENOMEM
+ * when h cannot hold them. */
+int fx_process_monitors(fx_runtime_t *rt, fx_pid_t pid, fx_heap_t *h, fx_term_t *refs, size_t cap, size_t *n);
 /* Sends an exit signal to pid: `kill` cannot be trapped (the process exits
  * with `killed`); `normal` is ignored by a process that does not trap exits
  * unless it is the caller itself; other reasons end a non-trapping process
