@@ -108,6 +108,43 @@ test('call fails fast with the crash reason when the server dies before replying
   assert.equal(rt.isAlive(pid), false);
 });
 
+test('a call whose failure waits in a batch behind a handler that calls again still fails', async () => {
+  /* The core frees a call's slot as the call completes; its event may wait
+   * behind another in the same batch, whose handler makes a new call that
+   * takes the slot. */
+  class Silent extends GenServer {
+    init() {
+      return null;
+    }
+    handleCall(_req, _from, s) {
+      return [GenServer.noReply, s];
+    }
+  }
+  const silent = await rt.start(Silent);
+  const echo = await rt.start(Counter, 7);
+  let inner = null;
+  const caller = await rt.start(
+    class extends GenServer {
+      init() {
+        return null;
+      }
+      handleInfo(_msg, s) {
+        inner = rt.call(echo, 'get');
+        return s;
+      }
+    }
+  );
+  const outcome = rt.call(silent, 'hang').then(
+    () => 'resolved',
+    (e) => (e instanceof ExitError && e.reason === 'killed' ? 'killed' : String(e))
+  );
+  await sleep(0); // the call is in the server's hands
+  rt.send(caller, 'go'); // matched at once: its event comes first
+  rt.exit(silent, 'kill'); // the call fails: its event next, in the same batch
+  assert.equal(await Promise.race([outcome, sleep(2000).then(() => 'never settled')]), 'killed');
+  assert.equal(await inner, 7);
+});
+
 test('an unimplemented handleCall crashes the server with a reason that says so', async () => {
   class CastOnly extends GenServer {}
   const pid = await rt.start(CastOnly);
