@@ -65,7 +65,7 @@ test('a link takes a non-trapping process down; a trapping one gets ["EXIT", pid
   trapper.actor().link(a);
   const before = terminated.length;
   // b links to a: when a crashes, b (not trapping) dies without terminate
-  const bActor = rt.procs.get(b.id).actor;
+  const bActor = rt.procs.get(b.id, b.serial).actor;
   bActor.link(a);
   await rt.send(a, 'crash');
   const exit = await trapper.next();
@@ -81,9 +81,9 @@ test('normal exits do not take linked processes down; unlink removes the link', 
   const a = await rt.start(Worker, 'n1');
   const b = await rt.start(Worker, 'n2');
   const c = await rt.start(Worker, 'n3');
-  rt.procs.get(b.id).actor.link(a);
-  rt.procs.get(c.id).actor.link(a);
-  rt.procs.get(c.id).actor.unlink(a);
+  rt.procs.get(b.id, b.serial).actor.link(a);
+  rt.procs.get(c.id, c.serial).actor.link(a);
+  rt.procs.get(c.id, c.serial).actor.unlink(a);
   await rt.send(a, 'stop'); // reason shutdown: a normal exit... for links shutdown is not normal in Erlang
   await until(() => !rt.isAlive(a));
   await sleep(10);
@@ -91,11 +91,11 @@ test('normal exits do not take linked processes down; unlink removes the link', 
   rt.exit(c, 'kill');
   const d = await rt.start(Worker, 'n4');
   const e = await rt.start(Worker, 'n5');
-  rt.procs.get(e.id).actor.link(d);
+  rt.procs.get(e.id, e.serial).actor.link(d);
   rt.exit(d, 'normal'); // ignored by a process that does not trap exits
   await sleep(10);
   assert.equal(rt.isAlive(d), true);
-  rt.procs.get(d.id).actor.stop();
+  rt.procs.get(d.id, d.serial).actor.stop();
   await until(() => !rt.isAlive(d));
   await sleep(10);
   assert.equal(rt.isAlive(e), true);
@@ -111,6 +111,47 @@ test('exit(pid, "kill") cannot be trapped and ends with killed, without terminat
   assert.equal(down[4], 'killed');
   assert.equal(rt.isAlive(p.pid), false);
   assert.equal(terminated.length, before);
+});
+
+test('an actor killed in the batch where a handler spawns still unwinds, and its slot is reused cleanly', async () => {
+  /* The core frees a process's slot as it ends; its exit event may wait
+   * behind another in the same batch, whose handler spawns a process that
+   * takes the slot. */
+  let unwound = null;
+  class Waiter extends Actor {
+    async run() {
+      try {
+        await this.receive(['never', () => {}]);
+      } catch (e) {
+        unwound = e.name;
+        throw e;
+      }
+    }
+  }
+  const victim = await rt.start(Waiter);
+  let spawned = null;
+  const spawner = await rt.start(
+    class extends GenServer {
+      init() {
+        return null;
+      }
+      handleInfo(_msg, s) {
+        spawned = rt.start(Worker, 'in the freed slot');
+        return s;
+      }
+    }
+  );
+  rt.send(spawner, 'go'); // matched at once: its event comes first
+  rt.exit(victim, 'kill'); // the victim's exit next, in the same batch
+  await until(() => spawned !== null);
+  const fresh = await spawned;
+  assert.equal(fresh.id, victim.id, 'the scenario: the new process took the slot');
+  await until(() => unwound !== null);
+  assert.equal(unwound, 'Killed');
+  assert.equal(rt.isAlive(victim), false);
+  assert.ok(rt.isAlive(fresh));
+  assert.equal(rt.processInfo(fresh).behaviour, 'Worker');
+  assert.equal(rt.processInfo(victim), null);
 });
 
 test('a trapped exit signal arrives as a message; other reasons end a non-trapping process', async () => {

@@ -209,7 +209,7 @@ export class Actor {
 
   static startSupervised(rt, pid, args) {
     const proc = this.makeProc(rt, pid);
-    rt.procs.set(pid.id, proc);
+    rt.procs.add(proc);
     const started = deferred();
     started.promise.catch(() => {}); // a failed init is the supervisor's to handle
     proc.main(args, started);

@@ -1,33 +1,55 @@
 /* A runtime's JavaScript processes, by their pid's index in the core's
- * process table: Map's interface over an array, since a lookup comes with
- * every event and the indices are small and reused. */
+ * process table: an array, since a lookup comes with every event and the
+ * indices are small and reused. The core frees a process's slot as the
+ * process ends, while its exit event may still wait in a batch: a handler
+ * earlier in that batch can spawn a process that takes the slot. The
+ * process it held moves to `displaced` until its exit is dispatched. */
 export class ProcTable {
   constructor() {
     this.slots = [];
+    this.displaced = new Map(); // pid key -> Proc
     this.size = 0;
   }
 
-  get(index) {
-    return this.slots[index];
+  /** The Proc of the pid with this index and serial, or undefined. */
+  get(index, serial) {
+    const p = this.slots[index];
+    if (p !== undefined && p.pid.serial === serial) return p;
+    return this.displaced.size === 0 ? undefined : this.find(index, serial);
   }
 
-  set(index, proc) {
-    if (this.slots[index] === undefined) this.size++;
+  find(index, serial) {
+    for (const p of this.displaced.values()) if (p.pid.id === index && p.pid.serial === serial) return p;
+    return undefined;
+  }
+
+  add(proc) {
+    const index = proc.pid.id;
+    const held = this.slots[index];
+    if (held === proc) return;
+    if (held !== undefined) this.displaced.set(held.pid.key, held);
     this.slots[index] = proc;
+    this.size++;
   }
 
-  delete(index) {
-    if (this.slots[index] === undefined) return;
-    this.slots[index] = undefined;
-    this.size--;
+  delete(proc) {
+    const index = proc.pid.id;
+    if (this.slots[index] === proc) {
+      this.slots[index] = undefined;
+      this.size--;
+    } else if (this.displaced.delete(proc.pid.key)) {
+      this.size--;
+    }
   }
 
   *values() {
+    yield* this.displaced.values();
     for (const proc of this.slots) if (proc !== undefined) yield proc;
   }
 
   clear() {
     this.slots = [];
+    this.displaced.clear();
     this.size = 0;
   }
 }

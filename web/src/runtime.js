@@ -138,7 +138,7 @@ export class Runtime {
   /** @param {any} module the instantiated wasm module (loader.js) */
   constructor(module) {
     this.native = new Native(module);
-    this.procs = new ProcTable(); // pid index -> Proc
+    this.procs = new ProcTable();
     this.calls = new PendingCalls();
     this.classes = []; // host kind -> actor class
     this.kinds = new Map(); // actor class -> host kind
@@ -316,23 +316,23 @@ export class Runtime {
       try {
         switch (kind) {
           case EV_MATCH: {
-            const p = this.procs.get(index);
-            if (p !== undefined && p.pid.serial === gen) {
+            const p = this.procs.get(index, gen);
+            if (p !== undefined) {
               if (p.rawMatch) p.onMatchRaw(w[h + 2], batch, termsAt);
               else p.onMatch(w[h + 2], batch.terms(termsAt, nterms));
             }
             break;
           }
           case EV_TIMEOUT: {
-            const p = this.procs.get(index);
-            if (p !== undefined && p.pid.serial === gen) p.onTimeout();
+            const p = this.procs.get(index, gen);
+            if (p !== undefined) p.onTimeout();
             break;
           }
           case EV_EXIT: {
             const reason = batch.term(termsAt);
-            const p = this.procs.get(index);
-            if (p !== undefined && p.pid.serial === gen) {
-              this.procs.delete(index);
+            const p = this.procs.get(index, gen);
+            if (p !== undefined) {
+              this.procs.delete(p);
               p.onExit(reason);
             }
             break;
@@ -377,7 +377,7 @@ export class Runtime {
     const pid = this.native.spawn(this.kindOf(Class), link, false);
     if (typeof pid === 'number') throw new FauxtpError(pid, 'spawn');
     const proc = makeProc(pid);
-    this.procs.set(pid.id, proc);
+    this.procs.add(proc);
     return proc;
   }
 
@@ -415,7 +415,7 @@ export class Runtime {
     }
     proc.dead = true;
     proc.exitReason = reason;
-    if (this.procs.get(proc.pid.id) === proc) this.procs.delete(proc.pid.id);
+    this.procs.delete(proc);
     if (rc === FX.OK || rc === FX.ENOPROC) this.schedule();
   }
 
@@ -601,8 +601,7 @@ export class Runtime {
     checkPid(pid, 'processInfo');
     const core = this.native.processInfo(pid);
     if (!core) return null;
-    const p = this.procs.get(pid.id);
-    const js = p !== undefined && p.pid.serial === pid.serial ? p : null;
+    const js = this.procs.get(pid.id, pid.serial) ?? null;
     return {
       pid,
       name: this.native.registeredName(pid),
