@@ -1,0 +1,184 @@
+/* Property test (fast-check): generated schedules of operations on
+ * JavaScript GenServers, issued in synchronous bursts so that their events
+ * share the core's batches: calls (answered at once, later, never, by a
+ * crash, or by a nested call), casts, sends, spawns, kills and exits,
+ * links, monitors and trapped exits, from outside and from inside
+ * handlers. Whatever the interleaving:
+ *
+ *   - every call settles: resolves, or rejects with ReceiveTimeout or an
+ *     ExitError; none is left waiting;
+ *   - every process that ended is forgotten by the runtime's JavaScript
+ *     (each one's exit reached it), and the core's process count is back;
+ *   - no handler's error escapes to reportError.
+ *
+ * The seed is fixed (FAUXTP_PROP_SEED overrides it); fast-check prints the
+ * seed and the shrunk schedule of a failure. */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { fauxtp, GenServer, sleep } from './helpers.mjs';
+import { PROC } from '../../web/src/process.js'; // an actor's Proc: whether its exit reached it
+
+const { ExitError, ReceiveTimeout } = fauxtp;
+const fc = createRequire(new URL('../../web/package.json', import.meta.url))('fast-check');
+const SEED = Number(process.env.FAUXTP_PROP_SEED ?? 20261203);
+
+let rt;
+before(async () => {
+  rt = await fauxtp.createRuntime();
+});
+after(() => rt.close());
+
+/* What one schedule ran: its pids, and every call and start it made. */
+class World {
+  constructor() {
+    this.pids = [];
+    this.actors = [];
+    this.pending = new Set();
+    this.failures = [];
+  }
+
+  pid(n) {
+    return this.pids.length ? this.pids[n % this.pids.length] : null;
+  }
+
+  track(promise, what) {
+    const entry = { what };
+    this.pending.add(entry);
+    promise.then(
+      () => this.pending.delete(entry),
+      (e) => {
+        this.pending.delete(entry);
+        if (!(e instanceof ReceiveTimeout || e instanceof ExitError)) this.failures.push(`${what}: ${e}`);
+      }
+    );
+  }
+
+  start() {
+    const started = rt.start(Node, this);
+    this.track(started, 'start');
+    started.then((pid) => this.pids.push(pid), () => {});
+  }
+
+  /* One operation, from outside or from a handler. */
+  act([op, n, m]) {
+    const to = this.pid(n);
+    switch (op) {
+      case 'start':
+        this.start();
+        break;
+      case 'call':
+        if (to) this.track(rt.call(to, REQUESTS[m % REQUESTS.length], 1 + (m % 40)), 'call');
+        break;
+      case 'cast':
+        if (to) rt.cast(to, REQUESTS[m % REQUESTS.length]);
+        break;
+      case 'send':
+        if (to) rt.send(to, REQUESTS[m % REQUESTS.length]);
+        break;
+      case 'kill':
+        if (to) rt.exit(to, 'kill');
+        break;
+      case 'exit':
+        if (to) rt.exit(to, m % 2 ? 'shutdown' : 'normal');
+        break;
+    }
+  }
+}
+
+/* What a server is asked: [what, n, m], n and m choosing targets. */
+const REQUESTS = [
+  ['echo', 0, 0],
+  ['later', 0, 3],
+  ['never', 0, 0],
+  ['crash', 0, 0],
+  ['stop', 0, 0],
+  ['call', 1, 5],
+  ['call', 2, 1],
+  ['start', 0, 0],
+  ['kill', 1, 0],
+  ['cast', 2, 0],
+  ['link', 1, 0],
+  ['monitor', 2, 0],
+  ['trap', 0, 0]
+];
+
+class Node extends GenServer {
+  init(world) {
+    world.actors.push(this);
+    return { world };
+  }
+
+  handleCall(req, from, s) {
+    const [what, , m] = req;
+    if (what === 'echo') return [req, s];
+    if (what === 'later') {
+      setTimeout(() => rt.reply(from, 'late'), m);
+      return [GenServer.noReply, s];
+    }
+    if (what === 'never') return [GenServer.noReply, s];
+    this.handle(req, s);
+    return ['done', s];
+  }
+
+  handleCast(req, s) {
+    this.handle(req, s);
+    return s;
+  }
+
+  handleInfo(req, s) {
+    this.handle(req, s);
+    return s;
+  }
+
+  handle([what, n, m], s) {
+    const other = s.world.pid(n + 1);
+    if (what === 'crash') throw new Error('asked to crash');
+    if (what === 'stop') this.stop('normal');
+    else if (what === 'link' && other) this.link(other);
+    else if (what === 'monitor' && other) this.monitor(other);
+    else if (what === 'trap') this.trapExits(m % 2 === 0);
+    else if (['call', 'cast', 'start', 'kill'].includes(what)) s.world.act([what, n + 1, m]);
+    // anything else (an 'EXIT' or 'DOWN' message, an echo) is just taken
+  }
+}
+
+const opArb = fc.tuple(fc.constantFrom('start', 'call', 'call', 'call', 'cast', 'send', 'kill', 'exit', 'tick'), fc.nat(7), fc.nat(99));
+
+test('under generated schedules every call settles and every ended process is forgotten', async () => {
+  const errors = [];
+  const report = globalThis.reportError;
+  globalThis.reportError = (e) => errors.push(e);
+  const base = rt.native.processCount();
+  try {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), async (ops) => {
+        const world = new World();
+        world.start();
+        world.start();
+        await sleep(0);
+        for (const op of ops) {
+          if (op[0] === 'tick') await (op[1] % 2 ? sleep(op[2] % 3) : Promise.resolve());
+          else world.act(op);
+        }
+        /* Let late replies and timeouts come, then end every process. */
+        for (const t0 = Date.now(); world.pending.size && Date.now() - t0 < 200; ) await sleep(1);
+        for (const pid of world.pids) rt.exit(pid, 'kill');
+        for (const t0 = Date.now(); Date.now() - t0 < 3000; ) {
+          if (world.pending.size === 0 && rt.procs.size === 0 && rt.native.processCount() === base) break;
+          await sleep(1);
+          for (const pid of world.pids) if (rt.isAlive(pid)) rt.exit(pid, 'kill'); // started since
+        }
+        assert.deepEqual([...world.pending].map((e) => e.what), [], 'every call and start settled');
+        assert.deepEqual(world.failures, []);
+        assert.equal(rt.procs.size, 0, 'the runtime forgot every ended process');
+        assert.deepEqual(world.actors.filter((a) => !a[PROC].dead).map((a) => String(a[PROC].pid)), [], 'each one was told it ended');
+        assert.equal(rt.native.processCount(), base);
+      }),
+      { seed: SEED, numRuns: 150, includeErrorInReport: true }
+    );
+  } finally {
+    globalThis.reportError = report;
+  }
+  assert.deepEqual(errors.map(String), []);
+});
