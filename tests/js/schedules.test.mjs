@@ -1,7 +1,7 @@
 /* Property test (fast-check): generated schedules of operations on
- * JavaScript GenServers, issued in synchronous bursts so that their events
+ * JavaScript GenServers and receiving Actors, issued in synchronous bursts so that their events
  * share the core's batches: calls (answered at once, later, never, by a
- * crash, or by a nested call), casts, sends, spawns, kills and exits,
+ * crash, by an async handler or by a nested call), casts, sends, spawns, kills and exits,
  * links, monitors and trapped exits, from outside and from inside
  * handlers. Whatever the interleaving:
  *
@@ -16,7 +16,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { fauxtp, GenServer, sleep } from './helpers.mjs';
+import { fauxtp, Actor, GenServer, ANY, sleep } from './helpers.mjs';
 import { PROC } from '../../web/src/process.js'; // an actor's Proc: whether its exit reached it
 
 const { ExitError, ReceiveTimeout } = fauxtp;
@@ -54,8 +54,8 @@ class World {
     );
   }
 
-  start() {
-    const started = rt.start(Node, this);
+  start(kind = 0) {
+    const started = rt.start(kind % 3 === 2 ? Looper : Node, this);
     this.track(started, 'start');
     started.then((pid) => this.pids.push(pid), () => {});
   }
@@ -65,7 +65,7 @@ class World {
     const to = this.pid(n);
     switch (op) {
       case 'start':
-        this.start();
+        this.start(m);
         break;
       case 'call':
         if (to) this.track(rt.call(to, REQUESTS[m % REQUESTS.length], 1 + (m % 40)), 'call');
@@ -100,8 +100,22 @@ const REQUESTS = [
   ['cast', 2, 0],
   ['link', 1, 0],
   ['monitor', 2, 0],
-  ['trap', 0, 0]
+  ['trap', 0, 0],
+  ['slow', 0, 2]
 ];
+
+/* What a request other than a call's own asks of the process that takes
+ * it (a GenServer or a receiving Actor): the same for both. */
+function perform(actor, world, [what, n, m]) {
+  const other = world.pid(n + 1);
+  if (what === 'crash') throw new Error('asked to crash');
+  if (what === 'stop') actor.stop('normal');
+  else if (what === 'link' && other) actor.link(other);
+  else if (what === 'monitor' && other) actor.monitor(other);
+  else if (what === 'trap') actor.trapExits(m % 2 === 0);
+  else if (['call', 'cast', 'start', 'kill'].includes(what)) world.act([what, n + 1, m]);
+  // anything else (an 'EXIT' or 'DOWN' message, an echo) is just taken
+}
 
 class Node extends GenServer {
   init(world) {
@@ -117,29 +131,43 @@ class Node extends GenServer {
       return [GenServer.noReply, s];
     }
     if (what === 'never') return [GenServer.noReply, s];
-    this.handle(req, s);
+    if (what === 'slow') return sleep(m % 3).then(() => [req, s]); // the server is busy meanwhile
+    perform(this, s.world, req);
     return ['done', s];
   }
 
   handleCast(req, s) {
-    this.handle(req, s);
+    if (req[0] === 'slow') return sleep(req[2] % 3).then(() => s);
+    perform(this, s.world, req);
     return s;
   }
 
   handleInfo(req, s) {
-    this.handle(req, s);
+    if (Array.isArray(req)) perform(this, s.world, req);
     return s;
   }
+}
 
-  handle([what, n, m], s) {
-    const other = s.world.pid(n + 1);
-    if (what === 'crash') throw new Error('asked to crash');
-    if (what === 'stop') this.stop('normal');
-    else if (what === 'link' && other) this.link(other);
-    else if (what === 'monitor' && other) this.monitor(other);
-    else if (what === 'trap') this.trapExits(m % 2 === 0);
-    else if (['call', 'cast', 'start', 'kill'].includes(what)) s.world.act([what, n + 1, m]);
-    // anything else (an 'EXIT' or 'DOWN' message, an echo) is just taken
+/* An Actor in a receive loop with a timeout: it answers calls itself
+ * through their [pid, ref] From. */
+class Looper extends Actor {
+  init(world) {
+    world.actors.push(this);
+    this.world = world;
+  }
+
+  async run() {
+    for (;;) {
+      try {
+        await this.receive(
+          [['$gen_call', ANY, ANY], (from, req) => (req[0] === 'never' ? null : rt.reply(from, req))],
+          [ANY, (msg) => Array.isArray(msg) && perform(this, this.world, msg)],
+          { timeout: 2 }
+        );
+      } catch (e) {
+        if (!(e instanceof ReceiveTimeout)) throw e;
+      }
+    }
   }
 }
 
@@ -154,8 +182,8 @@ test('under generated schedules every call settles and every ended process is fo
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), async (ops) => {
         const world = new World();
-        world.start();
-        world.start();
+        world.start(0);
+        world.start(2);
         await sleep(0);
         for (const op of ops) {
           if (op[0] === 'tick') await (op[1] % 2 ? sleep(op[2] % 3) : Promise.resolve());
