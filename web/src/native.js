@@ -23,10 +23,10 @@ const PATTERN = Object.freeze({ bytesAsBitBinary: true, pattern: true });
 const utf8 = new TextEncoder();
 
 /* A pending call's key in the runtime's table, from its ref key's two
- * words: the low word is the call's slot, which no other pending call
- * holds, the high word the slot's generation (and bit 63); 21 bits of
- * that keep the Number exact, and tell a call from one in the same slot
- * before it. */
+ * words: the low word is the call's slot in the core's call table (free
+ * again once the call completes), the high word the slot's generation (and
+ * bit 63); 21 bits of that keep the Number exact, and tell a call from
+ * another in the same slot (calls.js). */
 export function callKey(lo, hi) {
   return lo + (hi & 0x1fffff) * 4294967296;
 }
