@@ -1,12 +1,13 @@
 /* Property test (fast-check): generated schedules of operations on
- * JavaScript GenServers and receiving Actors, issued in synchronous bursts so that their events
- * share the core's batches: calls (answered at once, later, never, by a
- * crash, by an async handler or by a nested call), casts, sends, spawns, kills and exits,
- * links, monitors and trapped exits, from outside and from inside
- * handlers. Whatever the interleaving:
+ * JavaScript GenServers, receiving Actors and Tasks, issued in synchronous
+ * bursts so that their events share the core's batches: calls (answered at
+ * once, later, never, by a crash, by an async handler or by a nested
+ * call), casts, sends, spawns, tasks, kills and exits, links, monitors and
+ * trapped exits, from outside and from inside handlers. Whatever the
+ * interleaving:
  *
- *   - every call settles: resolves, or rejects with ReceiveTimeout or an
- *     ExitError; none is left waiting;
+ *   - every call, start and task join settles: resolves, or rejects with
+ *     ReceiveTimeout or an ExitError; none is left waiting;
  *   - every process that ended is forgotten by the runtime's JavaScript
  *     (each one's exit reached it), and the core's process count is back;
  *   - no handler's error escapes to reportError.
@@ -19,7 +20,7 @@ import { createRequire } from 'node:module';
 import { fauxtp, Actor, GenServer, ANY, sleep } from './helpers.mjs';
 import { PROC } from '../../web/src/process.js'; // an actor's Proc: whether its exit reached it
 
-const { ExitError, ReceiveTimeout } = fauxtp;
+const { ExitError, ReceiveTimeout, Task } = fauxtp;
 const fc = createRequire(new URL('../../web/package.json', import.meta.url))('fast-check');
 const SEED = Number(process.env.FAUXTP_PROP_SEED ?? 20261203);
 
@@ -67,6 +68,18 @@ class World {
       case 'start':
         this.start(m);
         break;
+      case 'task': {
+        const spawned = Task.spawnIn(rt, async () => {
+          await sleep(m % 3);
+          return m;
+        });
+        this.track(spawned, 'task spawn');
+        spawned.then((task) => {
+          this.pids.push(task.pid);
+          this.track(task.join(), 'task join');
+        }, () => {});
+        break;
+      }
       case 'call':
         if (to) this.track(rt.call(to, REQUESTS[m % REQUESTS.length], 1 + (m % 40)), 'call');
         break;
@@ -101,7 +114,8 @@ const REQUESTS = [
   ['link', 1, 0],
   ['monitor', 2, 0],
   ['trap', 0, 0],
-  ['slow', 0, 2]
+  ['slow', 0, 2],
+  ['task', 0, 1]
 ];
 
 /* What a request other than a call's own asks of the process that takes
@@ -113,7 +127,7 @@ function perform(actor, world, [what, n, m]) {
   else if (what === 'link' && other) actor.link(other);
   else if (what === 'monitor' && other) actor.monitor(other);
   else if (what === 'trap') actor.trapExits(m % 2 === 0);
-  else if (['call', 'cast', 'start', 'kill'].includes(what)) world.act([what, n + 1, m]);
+  else if (['call', 'cast', 'start', 'task', 'kill'].includes(what)) world.act([what, n + 1, m]);
   // anything else (an 'EXIT' or 'DOWN' message, an echo) is just taken
 }
 
@@ -171,7 +185,7 @@ class Looper extends Actor {
   }
 }
 
-const opArb = fc.tuple(fc.constantFrom('start', 'call', 'call', 'call', 'cast', 'send', 'kill', 'exit', 'tick'), fc.nat(7), fc.nat(99));
+const opArb = fc.tuple(fc.constantFrom('start', 'task', 'call', 'call', 'call', 'cast', 'send', 'kill', 'exit', 'tick'), fc.nat(7), fc.nat(99));
 
 test('under generated schedules every call settles and every ended process is forgotten', async () => {
   const errors = [];
