@@ -1,10 +1,10 @@
 /* Property test (fast-check): generated schedules of operations on
- * JavaScript GenServers, receiving Actors and Tasks, issued in synchronous
- * bursts so that their events share the core's batches: calls (answered at
- * once, later, never, by a crash, by an async handler or by a nested
- * call), casts, sends, spawns, tasks, kills and exits, links, monitors and
- * trapped exits, from outside and from inside handlers. Whatever the
- * interleaving:
+ * JavaScript GenServers, receiving Actors, Tasks and Supervisors of both,
+ * issued in synchronous bursts so that their events share the core's
+ * batches: calls (answered at once, later, never, by a crash, by an async
+ * handler or by a nested call), casts, sends, spawns, tasks, kills and
+ * exits, links, monitors and trapped exits, from outside and from inside
+ * handlers. Whatever the interleaving:
  *
  *   - every call, start and task join settles: resolves, or rejects with
  *     ReceiveTimeout or an ExitError; none is left waiting;
@@ -20,7 +20,8 @@ import { createRequire } from 'node:module';
 import { fauxtp, Actor, GenServer, ANY, sleep } from './helpers.mjs';
 import { PROC } from '../../web/src/process.js'; // an actor's Proc: whether its exit reached it
 
-const { ExitError, ReceiveTimeout, Task } = fauxtp;
+const { ExitError, ReceiveTimeout, Task, Supervisor } = fauxtp;
+const STRATEGIES = ['one_for_one', 'one_for_all', 'rest_for_one'];
 const fc = createRequire(new URL('../../web/package.json', import.meta.url))('fast-check');
 const SEED = Number(process.env.FAUXTP_PROP_SEED ?? 20261203);
 
@@ -68,6 +69,39 @@ class World {
       case 'start':
         this.start(m);
         break;
+      case 'sup': {
+        const world = this; // children's args go through the core: the world by closure
+        class Child extends Node {
+          init() {
+            return super.init(world);
+          }
+        }
+        class LoopChild extends Looper {
+          init() {
+            super.init(world);
+          }
+        }
+        class Tree extends Supervisor {
+          static strategy = STRATEGIES[m % 3];
+          static maxRestarts = 1000;
+          static maxSeconds = 1;
+          childSpecs() {
+            return [
+              { id: 'a', actor: Child },
+              { id: 'b', actor: LoopChild }
+            ];
+          }
+        }
+        const started = rt.start(Tree);
+        this.track(started, 'supervisor start');
+        started.then(async (sup) => {
+          this.pids.push(sup);
+          try {
+            for (const child of await rt.whichChildren(sup)) if (child.pid) this.pids.push(child.pid);
+          } catch {} // it ended meanwhile
+        }, () => {});
+        break;
+      }
       case 'task': {
         const spawned = Task.spawnIn(rt, async () => {
           await sleep(m % 3);
@@ -185,7 +219,7 @@ class Looper extends Actor {
   }
 }
 
-const opArb = fc.tuple(fc.constantFrom('start', 'task', 'call', 'call', 'call', 'cast', 'send', 'kill', 'exit', 'tick'), fc.nat(7), fc.nat(99));
+const opArb = fc.tuple(fc.constantFrom('start', 'task', 'sup', 'call', 'call', 'call', 'cast', 'send', 'kill', 'exit', 'tick'), fc.nat(7), fc.nat(99));
 
 test('under generated schedules every call settles and every ended process is forgotten', async () => {
   const errors = [];
@@ -217,7 +251,7 @@ test('under generated schedules every call settles and every ended process is fo
         assert.deepEqual(world.actors.filter((a) => !a[PROC].dead).map((a) => String(a[PROC].pid)), [], 'each one was told it ended');
         assert.equal(rt.native.processCount(), base);
       }),
-      { seed: SEED, numRuns: 150, includeErrorInReport: true }
+      { seed: SEED, numRuns: 300, includeErrorInReport: true }
     );
   } finally {
     globalThis.reportError = report;
