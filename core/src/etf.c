@@ -354,13 +354,28 @@ int fx_etf_encoded_size(const fx_runtime_t *rt, fx_term_t t, size_t *out) {
 int fx_etf_encode(const fx_runtime_t *rt, fx_term_t t, uint8_t *buf, size_t cap, size_t *len) {
   if (!rt || !len || (!buf && cap)) return FX_EINVAL;
   if (!buf) return FX_ENOSPACE; /* every encoding has at least two bytes */
-  /* The commonest message, a byte-sized integer, in line. */
-  if (fx_is_small(t) && (uint64_t)fx_small_value(t) <= 255 && cap >= 3) {
-    buf[0] = FX_ETF_VERSION;
-    buf[1] = ETF_SMALL_INT;
-    buf[2] = (uint8_t)fx_small_value(t);
-    *len = 3;
-    return FX_OK;
+  /* The commonest message, an integer that fits 32 bits, in line (in the
+   * form enc_uint gives it). */
+  if (fx_is_small(t) && cap >= 6) {
+    int64_t v = fx_small_value(t);
+    if ((uint64_t)v <= 255) {
+      buf[0] = FX_ETF_VERSION;
+      buf[1] = ETF_SMALL_INT;
+      buf[2] = (uint8_t)v;
+      *len = 3;
+      return FX_OK;
+    }
+    if (v >= INT32_MIN && v <= INT32_MAX) {
+      uint32_t u = (uint32_t)v;
+      buf[0] = FX_ETF_VERSION;
+      buf[1] = ETF_INT;
+      buf[2] = (uint8_t)(u >> 24);
+      buf[3] = (uint8_t)(u >> 16);
+      buf[4] = (uint8_t)(u >> 8);
+      buf[5] = (uint8_t)u;
+      *len = 6;
+      return FX_OK;
+    }
   }
   enc_t e = {rt, buf, cap, 0, 0};
   int err = enc_top(&e, t);
@@ -867,8 +882,14 @@ int fx_etf_measure(const fx_runtime_t *rt, const uint8_t *buf, size_t len, size_
 
 int fx_etf_decode_into(fx_runtime_t *rt, const uint8_t *buf, size_t len, uint64_t *words, size_t nwords, fx_term_t *out) {
   if (!rt || (!buf && len) || (!words && nwords) || !out) return FX_EINVAL;
-  if (len == 3 && buf[0] == FX_ETF_VERSION && buf[1] == ETF_SMALL_INT) { /* in line, as fx_etf_encode writes it */
+  /* In line, as fx_etf_encode writes them: the integers that fit 32 bits. */
+  if (len == 3 && buf[0] == FX_ETF_VERSION && buf[1] == ETF_SMALL_INT) {
     *out = fx_small(buf[2]);
+    return FX_OK;
+  }
+  if (len == 6 && buf[0] == FX_ETF_VERSION && buf[1] == ETF_INT) {
+    uint32_t u = (uint32_t)buf[2] << 24 | (uint32_t)buf[3] << 16 | (uint32_t)buf[4] << 8 | buf[5];
+    *out = fx_small(u <= INT32_MAX ? (int64_t)u : (int64_t)u - (INT64_C(1) << 32));
     return FX_OK;
   }
   dec_t d;
