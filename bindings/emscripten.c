@@ -552,22 +552,26 @@ EXPORT int fxw_processes(fxw_t *w) {
 
 /* What the core knows of a process, as the ETF of
  * {Behaviour, Status, MailboxLength, Links, Monitors, MonitoredBy,
- *  TrapExit, Supervisor | undefined}: Links its first 64 linked pids,
- * Monitors the refs of the first 64 active monitors it holds, MonitoredBy
- * a count. */
+ *  TrapExit, Supervisor | undefined}: Links every linked pid, Monitors the
+ * refs of the active monitors it holds, MonitoredBy a count. */
 EXPORT int fxw_process_info(fxw_t *w, uint32_t index, uint32_t gen) {
   fx_process_info_t info;
-  fx_pid_t pid = pid_of(index, gen), links[64];
-  fx_term_t refs[64];
-  size_t nlinks = 0, nrefs = 0;
+  fx_pid_t pid = pid_of(index, gen);
   fx_heap_reset(w->heap); /* as in fxw_processes */
   int err = fx_process_info(w->rt, pid, &info);
-  if (!err) err = fx_process_links(w->rt, pid, links, 64, &nlinks);
-  if (!err) err = fx_process_monitors(w->rt, pid, w->heap, refs, 64, &nrefs);
   if (err) return err;
+  /* The counts size the arrays: all of them, however many. */
+  fx_pid_t *links = info.links ? malloc(info.links * sizeof *links) : NULL;
+  fx_term_t *refs = info.monitors ? malloc(info.monitors * sizeof *refs) : NULL;
+  size_t nlinks = 0, nrefs = 0;
+  if ((info.links && !links) || (info.monitors && !refs)) err = FX_ENOMEM;
+  if (!err) err = fx_process_links(w->rt, pid, links, info.links, &nlinks);
+  if (!err) err = fx_process_monitors(w->rt, pid, w->heap, refs, info.monitors, &nrefs);
   fx_term_t el[8], list = FX_NIL, monitors = FX_NIL;
-  for (size_t i = nlinks < 64 ? nlinks : 64; !err && i-- > 0;) err = fx_make_cons(w->heap, fx_pid_term(links[i]), list, &list);
-  for (size_t i = nrefs < 64 ? nrefs : 64; !err && i-- > 0;) err = fx_make_cons(w->heap, refs[i], monitors, &monitors);
+  for (size_t i = nlinks < info.links ? nlinks : info.links; !err && i-- > 0;) err = fx_make_cons(w->heap, fx_pid_term(links[i]), list, &list);
+  for (size_t i = nrefs < info.monitors ? nrefs : info.monitors; !err && i-- > 0;) err = fx_make_cons(w->heap, refs[i], monitors, &monitors);
+  free(links);
+  free(refs);
   if (!err) err = fx_make_string(w->heap, info.behaviour, &el[0]);
   if (!err) err = fx_atom_cstr(w->rt, statuses[info.status], &el[1]);
   el[2] = fx_small((int64_t)info.mailbox_length);

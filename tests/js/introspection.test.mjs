@@ -105,6 +105,34 @@ test('processInfo lists the monitors a process holds while they are active, from
   rt.close();
 });
 
+test('processInfo lists every link and monitor, past any fixed number', async () => {
+  const rt = await fauxtp.createRuntime();
+  class Wide extends Supervisor {
+    childSpecs() {
+      return Array.from({ length: 100 }, (_, i) => ({ id: `w${i}`, actor: Worker, args: [`w${i}`] }));
+    }
+  }
+  const sup = await rt.start(Wide);
+  const kids = (await rt.whichChildren(sup)).map((c) => c.pid);
+  const links = rt.processInfo(sup).links;
+  assert.equal(links.length, 100);
+  for (const k of kids) assert.ok(links.some((p) => same(p, k)), `linked to ${k}`);
+
+  let watcher = null;
+  const pid = await rt.start(class extends Actor {
+    async run() {
+      watcher = this;
+      await this.receive(['never', () => {}]);
+    }
+  });
+  await until(() => watcher !== null);
+  const refs = kids.map((k) => watcher.monitor(k));
+  const held = rt.processInfo(pid).monitors;
+  assert.equal(held.length, 100);
+  for (const r of refs) assert.ok(held.some((m) => m.equals(r)), `${r} listed`);
+  rt.close();
+});
+
 test('trace reports the restart of a crashed child as the core sees it', async () => {
   const rt = await fauxtp.createRuntime();
   const sup = await rt.start(Tree);
