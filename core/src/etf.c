@@ -880,18 +880,24 @@ int fx_etf_measure(const fx_runtime_t *rt, const uint8_t *buf, size_t len, size_
   return FX_OK;
 }
 
-int fx_etf_decode_into(fx_runtime_t *rt, const uint8_t *buf, size_t len, uint64_t *words, size_t nwords, fx_term_t *out) {
-  if (!rt || (!buf && len) || (!words && nwords) || !out) return FX_EINVAL;
-  /* In line, as fx_etf_encode writes them: the integers that fit 32 bits. */
+/* In line, as fx_etf_encode writes them: the integers that fit 32 bits,
+ * the commonest messages. 0 when buf is anything else. */
+static int int_in_line(const uint8_t *buf, size_t len, fx_term_t *out) {
   if (len == 3 && buf[0] == FX_ETF_VERSION && buf[1] == ETF_SMALL_INT) {
     *out = fx_small(buf[2]);
-    return FX_OK;
+    return 1;
   }
   if (len == 6 && buf[0] == FX_ETF_VERSION && buf[1] == ETF_INT) {
     uint32_t u = (uint32_t)buf[2] << 24 | (uint32_t)buf[3] << 16 | (uint32_t)buf[4] << 8 | buf[5];
     *out = fx_small(u <= INT32_MAX ? (int64_t)u : (int64_t)u - (INT64_C(1) << 32));
-    return FX_OK;
+    return 1;
   }
+  return 0;
+}
+
+int fx_etf_decode_into(fx_runtime_t *rt, const uint8_t *buf, size_t len, uint64_t *words, size_t nwords, fx_term_t *out) {
+  if (!rt || (!buf && len) || (!words && nwords) || !out) return FX_EINVAL;
+  if (int_in_line(buf, len, out)) return FX_OK;
   dec_t d;
   dec_init(&d, rt, rt, buf, len);
   d.words = words;
@@ -916,7 +922,8 @@ int fx__etf_decode_small(fx_runtime_t *rt, const uint8_t *buf, size_t len, uint6
 }
 
 int fx_etf_decode(fx_runtime_t *rt, const uint8_t *buf, size_t len, fx_heap_t *h, fx_term_t *out) {
-  if (!rt || !h || h->rt != rt || !out) return FX_EINVAL;
+  if (!rt || !h || h->rt != rt || !out || (!buf && len)) return FX_EINVAL;
+  if (int_in_line(buf, len, out)) return FX_OK; /* no words to copy */
   uint64_t tmp[FX__ETF_SMALL_WORDS];
   fx_term_t t;
   int err = fx__etf_decode_small(rt, buf, len, tmp, &t);
