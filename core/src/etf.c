@@ -354,31 +354,15 @@ int fx_etf_encoded_size(const fx_runtime_t *rt, fx_term_t t, size_t *out) {
 int fx_etf_encode(const fx_runtime_t *rt, fx_term_t t, uint8_t *buf, size_t cap, size_t *len) {
   if (!rt || !len || (!buf && cap)) return FX_EINVAL;
   if (!buf) return FX_ENOSPACE; /* every encoding has at least two bytes */
-  /* The commonest message, an integer that fits 32 bits, in line (in the
-   * form enc_uint gives it). */
-  if (fx_is_small(t) && cap >= 6) {
-    int64_t v = fx_small_value(t);
-    if ((uint64_t)v <= 255) {
-      buf[0] = FX_ETF_VERSION;
-      buf[1] = ETF_SMALL_INT;
-      buf[2] = (uint8_t)v;
-      *len = 3;
-      return FX_OK;
-    }
-    if (v >= INT32_MIN && v <= INT32_MAX) {
-      uint32_t u = (uint32_t)v;
-      buf[0] = FX_ETF_VERSION;
-      buf[1] = ETF_INT;
-      buf[2] = (uint8_t)(u >> 24);
-      buf[3] = (uint8_t)(u >> 16);
-      buf[4] = (uint8_t)(u >> 8);
-      buf[5] = (uint8_t)u;
-      *len = 6;
-      return FX_OK;
-    }
-  }
   enc_t e = {rt, buf, cap, 0, 0};
-  int err = enc_top(&e, t);
+  int err;
+  if (fx_is_small(t)) { /* the commonest message, straight to its encoder */
+    put_u8(&e, FX_ETF_VERSION);
+    enc_small(&e, fx_small_value(t));
+    err = e.err;
+  } else {
+    err = enc_top(&e, t);
+  }
   if (err) return err;
   *len = e.pos;
   return FX_OK;

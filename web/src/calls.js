@@ -59,7 +59,7 @@ export class PendingCalls {
 
   /** Rejects every waiting call (the runtime is closing). */
   rejectAll(error) {
-    for (const key of [...this.displaced.keys()]) this.reject(key, error);
+    for (const key of this.displaced.keys()) this.reject(key, error); // a Map iterates on as it loses keys
     for (let slot = 0; slot < this.keys.length; slot++) {
       const key = this.keys[slot];
       if (key !== undefined && key >= 0) this.reject(key, error);

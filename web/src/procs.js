@@ -4,10 +4,14 @@
  * process ends, while its exit event may still wait in a batch: a handler
  * earlier in that batch can spawn a process that takes the slot. The
  * process it held moves to `displaced` until its exit is dispatched. */
+
+/* A displaced process by its pid index and serial, as one exact Number. */
+const displacedKey = (index, serial) => serial * 4294967296 + index;
+
 export class ProcTable {
   constructor() {
     this.slots = [];
-    this.displaced = new Map(); // pid key -> Proc
+    this.displaced = new Map(); // displacedKey(index, serial) -> Proc
     this.size = 0;
   }
 
@@ -15,19 +19,14 @@ export class ProcTable {
   get(index, serial) {
     const p = this.slots[index];
     if (p !== undefined && p.pid.serial === serial) return p;
-    return this.displaced.size === 0 ? undefined : this.find(index, serial);
-  }
-
-  find(index, serial) {
-    for (const p of this.displaced.values()) if (p.pid.id === index && p.pid.serial === serial) return p;
-    return undefined;
+    return this.displaced.size === 0 ? undefined : this.displaced.get(displacedKey(index, serial));
   }
 
   add(proc) {
     const index = proc.pid.id;
     const held = this.slots[index];
     if (held === proc) return;
-    if (held !== undefined) this.displaced.set(held.pid.key, held);
+    if (held !== undefined) this.displaced.set(displacedKey(index, held.pid.serial), held);
     this.slots[index] = proc;
     this.size++;
   }
@@ -37,7 +36,7 @@ export class ProcTable {
     if (this.slots[index] === proc) {
       this.slots[index] = undefined;
       this.size--;
-    } else if (this.displaced.delete(proc.pid.key)) {
+    } else if (this.displaced.delete(displacedKey(index, proc.pid.serial))) {
       this.size--;
     }
   }
