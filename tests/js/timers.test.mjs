@@ -48,6 +48,41 @@ test('nothing is armed while idle', async () => {
   assert.equal(rt.timer, null);
 });
 
+/* setTimeout takes at most 2^31 - 1 ms (about 24.8 days): a longer delay
+ * fires at once in browsers and after 1 ms in Node.js, so a far timer or a
+ * long call timeout armed as is would wake the loop over and over. */
+test('a timer or a call due beyond setTimeout\'s range leaves the loop idle', async () => {
+  class Silent extends GenServer {
+    handleCall(_request, _from, state) {
+      return [GenServer.noReply, state];
+    }
+  }
+  const silent = await rt.start(Silent);
+  const p = await probe(rt);
+  const original = globalThis.setTimeout;
+  const armed = [];
+  globalThis.setTimeout = (fn, ms, ...rest) => {
+    if (fn === rt.timerFn) armed.push(ms);
+    return original(fn, ms, ...rest);
+  };
+  const far = rt.sendAfter(2 ** 40, p.pid, 'far');
+  const call = rt.call(silent, 'hold', 2 ** 41);
+  call.catch(() => {});
+  try {
+    await sleep(60);
+  } finally {
+    globalThis.setTimeout = original;
+    /* Cleared before the checks: a loop that spins would keep a failing
+     * run alive. */
+    assert.equal(rt.cancelTimer(far), true);
+    rt.exit(silent, 'kill');
+  }
+  assert.ok(armed.length >= 1 && armed.length <= 2, `armed ${armed.length} times: ${armed.slice(0, 5)}`);
+  for (const ms of armed) assert.ok(ms <= 2 ** 31 - 1, `armed for ${ms} ms`);
+  assert.equal(p.pending(), 0);
+  await assert.rejects(call, (e) => e instanceof fauxtp.ExitError && e.reason === 'killed');
+});
+
 /* The loop reads the clock every few pumps, not per pump: timers must
  * still fire on time while a chain of microtasks (awaited calls, which
  * never yield to a macrotask) keeps it busy, and no earlier than due. */

@@ -34,6 +34,10 @@ const BUDGET = 2048;
 const PATTERN_CACHE = 512;
 /* Pumps (or batches within one) between readings of the clock. */
 const CLOCK_EVERY = 16;
+/* The longest delay setTimeout takes (about 24.8 days): a longer one fires
+ * at once in browsers and after 1 ms in Node.js. A timer due later is
+ * armed for this long, and re-armed when that fires. */
+const MAX_DELAY = 2147483647;
 
 const isBrowser = typeof window === 'object' || (typeof self === 'object' && typeof importScripts === 'function');
 const SLICE_MS = isBrowser ? 5 : 20;
@@ -280,7 +284,7 @@ export class Runtime {
     if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(this.timerFn, Math.max(0, Math.ceil(at - now())));
+    this.timer = setTimeout(this.timerFn, Math.min(MAX_DELAY, Math.max(0, Math.ceil(at - now()))));
   }
 
   /* Takes and dispatches what is queued now, outside the loop (a
