@@ -262,7 +262,64 @@ test('bad specs are refused with a TypeError', async () => {
       return [{ id: 'x', actor: Child, args: [() => 1] }];
     }
   }
-  await assert.rejects(rt.start(BadArgs), TypeError);
+  await assert.rejects(rt.start(BadArgs), { name: 'TypeError', message: /BadArgs\.childSpecs\(\)\[0\]\.args\[0\] is a function/ });
+  class BadId extends Supervisor {
+    childSpecs() {
+      return [{ id: 'a', actor: Child }, { id: { f: Symbol('x') }, actor: Child }];
+    }
+  }
+  await assert.rejects(rt.start(BadId), { name: 'TypeError', message: /BadId\.childSpecs\(\)\[1\]\.id\.f is a symbol/ });
+  /* Ids are terms: equal terms are the same id, whatever object holds them. */
+  class SameId extends Supervisor {
+    childSpecs() {
+      return [{ id: ['w', 1], actor: Child }, { id: 'v', actor: Child }, { id: ['w', 1], actor: Child }];
+    }
+  }
+  const before = rt.processes().length;
+  await assert.rejects(rt.start(SameId), { name: 'TypeError', message: /SameId\.childSpecs\(\)\[2\]\.id repeats childSpecs\(\)\[0\]\.id/ });
+  assert.equal(rt.processes().length, before); // nothing was started
+});
+
+/* The start of a supervisor runs its children's inits in its own call; a
+ * child's init that starts a supervisor of its own starts one inside it. */
+test('a child whose init starts another supervisor: both start, each with its children', async () => {
+  class Leaf extends GenServer {
+    init(name) {
+      return name;
+    }
+    handleCall(_request, _from, name) {
+      return [name, name];
+    }
+  }
+  class Inner extends Supervisor {
+    childSpecs() {
+      return [{ id: 'leaf', actor: Leaf, args: ['inner leaf'] }];
+    }
+  }
+  let inner;
+  class Starter extends GenServer {
+    init() {
+      inner = this.runtime.start(Inner);
+      return null;
+    }
+  }
+  class Outer extends Supervisor {
+    childSpecs() {
+      return [
+        { id: 'starter', actor: Starter },
+        { id: 'leaf', actor: Leaf, args: ['outer leaf'] }
+      ];
+    }
+  }
+  const s = await rt.start(Outer);
+  const kids = await pids(s);
+  assert.deepEqual(Object.keys(kids), ['starter', 'leaf']);
+  assert.equal(await rt.call(kids.leaf, 'name'), 'outer leaf');
+  const i = await inner;
+  assert.equal(await rt.call((await pids(i)).leaf, 'name'), 'inner leaf');
+  rt.exit(s, 'shutdown');
+  rt.exit(i, 'shutdown');
+  await until(() => !rt.isAlive(s) && !rt.isAlive(i));
 });
 
 test('stopping a supervisor stops its children', async () => {
@@ -275,4 +332,50 @@ test('stopping a supervisor stops its children', async () => {
   const kids = Object.values(await pids(s));
   rt.exit(s, 'shutdown');
   await until(() => kids.every((k) => !rt.isAlive(k)) && !rt.isAlive(s));
+});
+
+/* A supervisor's start dispatches its children's starts at once, from
+ * inside the handler that starts it: the events after that handler's, in
+ * the same batch, must still arrive intact. */
+test('a handler that starts a supervisor leaves the rest of its batch intact', async () => {
+  class Leaf extends GenServer {
+    init(name) {
+      return name;
+    }
+  }
+  class Tree extends Supervisor {
+    childSpecs() {
+      return [
+        { id: 'long', actor: Leaf, args: ['l'.repeat(200)] },
+        { id: 'short', actor: Leaf, args: ['s'] }
+      ];
+    }
+  }
+  let tree;
+  class Spawner extends GenServer {
+    handleCast(_request, state) {
+      tree = this.runtime.start(Tree);
+      return state;
+    }
+  }
+  const got = [];
+  class Sink extends GenServer {
+    handleCast(request, state) {
+      got.push(request);
+      return state;
+    }
+  }
+  const spawner = await rt.start(Spawner);
+  const sink = await rt.start(Sink);
+  const sent = [];
+  rt.cast(spawner, 'go'); // its handler runs first in the batch these casts share
+  for (let i = 0; i < 5; i++) {
+    sent.push(['msg', i, 'x'.repeat(i * 10)]);
+    rt.cast(sink, sent[i]);
+  }
+  await until(() => got.length === sent.length);
+  assert.deepEqual(got, sent);
+  const t = await tree;
+  assert.deepEqual((await sup.which(t)).map((c) => c.id), ['long', 'short']);
+  rt.exit(t, 'shutdown');
 });

@@ -44,7 +44,7 @@ export class Native {
     this.u8 = module.HEAPU8;
     this.u32 = module.HEAPU32;
     this.names = new Map(); // name -> UTF-8 bytes
-    this.batch = new Batch(this, this.encoder, null, 0);
+    this.batch = new Batch(this, this.encoder);
     this.reading = 0; // batches being dispatched (nesting depth)
     /* What the last drain said: whether a process is runnable, and the
      * next timer's deadline (-1: none). */
@@ -374,10 +374,12 @@ export class Native {
 
   /* Takes every queued event; returns a Batch over them, or null when none
    * was queued; runnable and deadline are fresh either way. The batch is
-   * read in place in wasm memory (only the next drain overwrites it); a
-   * drain while a batch is still being read (a nested dispatch) copies its
-   * batch out instead. */
+   * read in place in wasm memory, where the next drain writes its own: a
+   * drain while a batch is still being read (a handler that starts a
+   * supervisor dispatches its children's starts at once) first copies the
+   * rest of that batch out, and hands over a copy of its own. */
   drain() {
+    if (this.reading !== 0) this.batch.detach();
     const n = this.m._fxw_drain(this.w);
     if (n < 0) throw new Error('fauxtp: out of memory draining events');
     this.views();
@@ -388,10 +390,9 @@ export class Native {
     this.deadline = hi === 0xffffffff ? -1 : u32[o + OUT_DUE_LO] + hi * 4294967296;
     if (n === 0) return null;
     const ptr = u32[o + OUT_PTR];
-    if (this.reading === 0) return this.batch.inPlace(n, ptr);
-    const len = this.u32[this.outIndex + OUT_LEN];
-    const copy = this.u8.slice(ptr, ptr + len);
-    return new Batch(null, this.encoder, copy, n);
+    const len = u32[o + OUT_LEN];
+    if (this.reading === 0) return this.batch.inPlace(n, ptr, len);
+    return new Batch(this, this.encoder).inPlace(n, ptr, len).detach();
   }
 
   /* A copy of `value`, which stage() has just written: read back from its
@@ -455,11 +456,12 @@ export class Native {
     const u32 = this.u32;
     const o = this.outIndex;
     const lost = u32[o + OUT_A];
-    let at = u32[o + OUT_PTR];
-    const batch = new Batch(this, this.encoder, null, 0).inPlace(n, at);
+    const base = u32[o + OUT_PTR];
+    const batch = new Batch(this, this.encoder).inPlace(n, base, u32[o + OUT_LEN]);
+    let at = 0;
     const events = new Array(n);
     for (let i = 0; i < n; i++) {
-      const h = at >>> 2;
+      const h = (base + at) >>> 2;
       const kind = TRACE_KINDS[u32[h]];
       const pid = Pid.local(u32[h + 1], u32[h + 2]);
       const from = u32[h + 3] === 0 && u32[h + 4] === 0 ? null : Pid.local(u32[h + 3], u32[h + 4]);
@@ -544,70 +546,90 @@ export class From {
 }
 
 /* A drained batch of events (layout: bindings/emscripten.c): `count`
- * events from byte `base` of `bytes`, each eight u32 words, then its terms.
- * In place, it reads wasm memory, whose views go stale if memory grows
- * while it is dispatched: fresh() renews them. */
+ * events, each eight u32 words, then its terms, at byte offsets from the
+ * batch's start (byte `base` of `bytes`). In place, it reads wasm memory,
+ * whose views go stale if memory grows while it is dispatched: fresh()
+ * renews them; detach() copies it out of wasm memory. */
 export class Batch {
-  constructor(native, encoder, copy, count) {
+  constructor(native, encoder) {
     this.native = native;
     this.encoder = encoder;
-    this.count = count;
+    this.count = 0;
     this.base = 0;
-    this.bytes = copy;
-    this.words = copy ? new Uint32Array(copy.buffer, 0, copy.length >>> 2) : null;
+    this.len = 0;
+    this.inWasm = false;
+    this.bytes = null;
+    this.words = null;
   }
 
-  /* Points this batch at `count` events from byte `base` of wasm memory. */
-  inPlace(count, base) {
+  /* Points this batch at `count` events in `len` bytes from byte `base` of
+   * wasm memory. */
+  inPlace(count, base, len) {
     this.count = count;
     this.base = base;
+    this.len = len;
+    this.inWasm = true;
     this.bytes = this.native.u8;
     this.words = this.native.u32;
     return this;
   }
 
+  /* Copies the batch out of wasm memory (the offsets stay valid). */
+  detach() {
+    if (!this.inWasm) return this;
+    this.fresh();
+    const copy = this.bytes.slice(this.base, this.base + this.len);
+    this.bytes = copy;
+    this.words = new Uint32Array(copy.buffer, 0, copy.length >>> 2);
+    this.base = 0;
+    this.inWasm = false;
+    return this;
+  }
+
   /* Renews the views after wasm memory grew (in place only). */
   fresh() {
-    if (this.native !== null && this.bytes !== this.native.m.HEAPU8) {
+    if (this.inWasm && this.bytes !== this.native.m.HEAPU8) {
       this.native.views();
       this.bytes = this.native.u8;
       this.words = this.native.u32;
     }
   }
 
-  /* The term at byte `at` (a u32 length, then ETF; or a From as seven
+  /* The term at offset `at` (a u32 length, then ETF; or a From as seven
    * numbers). */
   term(at) {
-    const len = this.words[at >>> 2];
+    const i = this.base + at;
+    const len = this.words[i >>> 2];
     if (len === FROM_MARK) return fromTerm(this.fromNumbers(at));
-    return len ? this.encoder.decode(this.bytes, at + 4, len) : undefined;
+    return len ? this.encoder.decode(this.bytes, i + 4, len) : undefined;
   }
 
   fromNumbers(at) {
     const w = this.words;
-    const h = (at >>> 2) + 1;
+    const h = ((this.base + at) >>> 2) + 1;
     return [w[h], w[h + 1], w[h + 2], w[h + 3], w[h + 4], w[h + 5], w[h + 6]];
   }
 
   /* The ETF bytes of the term at `at`, undecoded, as a string of byte
    * values (cheaper to keep than a typed array: no ArrayBuffer each). */
   raw(at) {
-    const len = this.words[at >>> 2];
-    return String.fromCharCode.apply(null, this.bytes.subarray(at + 4, at + 4 + len));
+    const i = this.base + at;
+    const len = this.words[i >>> 2];
+    return String.fromCharCode.apply(null, this.bytes.subarray(i + 4, i + 4 + len));
   }
 
   /* A call's From at `at`, kept without decoding: its seven numbers when
    * the core made it (the bindings write those), else its ETF bytes. */
   from(at) {
     const w = this.words;
-    const h = at >>> 2;
+    const h = (this.base + at) >>> 2;
     if (w[h] !== FROM_MARK) return new From(0, 0, 0, 0, 0, 0, 0, this.raw(at), this.encoder);
     return new From(w[h + 1], w[h + 2], w[h + 3], w[h + 4], w[h + 5], w[h + 6], w[h + 7], null, this.encoder);
   }
 
-  /* The byte offset after the term at `at`. */
+  /* The offset after the term at `at`. */
   skip(at) {
-    const len = this.words[at >>> 2];
+    const len = this.words[(this.base + at) >>> 2];
     return len === FROM_MARK ? at + 32 : at + 4 + ((len + 3) & ~3);
   }
 

@@ -303,13 +303,15 @@ export class Runtime {
     }
   }
 
+  /* Offsets are from the batch's start: a handler may have copied the
+   * batch out of wasm memory (Native.drain). */
   dispatchBatch(batch) {
-    let at = batch.base;
+    let at = 0;
     for (let i = 0; i < batch.count; i++) {
       if (this.closed) return; // a handler closed the runtime
       batch.fresh();
       const w = batch.words;
-      const h = at >>> 2;
+      const h = (batch.base + at) >>> 2;
       const kind = w[h];
       const index = w[h + 3];
       const gen = w[h + 4];

@@ -16,6 +16,7 @@
  * a nested C supervisor. */
 import { defaultRuntime } from './default.js';
 import { FauxtpError } from './errors.js';
+import { Encoder } from './etf.js';
 import { Pid, atom, list } from './terms.js';
 
 const STRATEGIES = { one_for_one: 0, one_for_all: 1, rest_for_one: 2 };
@@ -25,6 +26,14 @@ const SUPERVISOR = atom('supervisor');
 function checkCount(v, what, max) {
   if (!Number.isInteger(v) || v < 0 || v > max) throw new TypeError(`${what} must be an integer in 0..${max}`);
   return v;
+}
+
+/* Bytes as a string of byte values, in chunks (apply takes only so many
+ * arguments). */
+function byteString(bytes) {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096));
+  return s;
 }
 
 /* The spec term bindings/emscripten.c reads:
@@ -37,14 +46,22 @@ function specOf(rt, Class, args, depth) {
   const sup = new Class();
   const specs = sup.childSpecs(...args);
   if (!Array.isArray(specs)) throw new TypeError(`${name}.childSpecs() must return an array`);
+  /* Each id's ETF, which tells equal ids (as terms) apart from others; the
+   * encoding also names the user's path for an id that cannot be sent. */
+  const encoder = new Encoder();
+  const ids = new Map(); // id bytes -> index
   const children = specs.map((c, i) => {
     const where = `${name}.childSpecs()[${i}]`;
     if (c === null || typeof c !== 'object') throw new TypeError(`${where} must be an object { id, actor, args, restart }`);
     if (c.id === undefined) throw new TypeError(`${where}.id is missing`);
+    const id = byteString(encoder.encode(c.id, { path: `${where}.id` }));
+    if (ids.has(id)) throw new TypeError(`${where}.id repeats childSpecs()[${ids.get(id)}].id: ids must be distinct`);
+    ids.set(id, i);
     const restart = RESTARTS[c.restart ?? 'permanent'];
     if (restart === undefined) throw new TypeError(`${where}.restart must be 'permanent', 'transient' or 'temporary'`);
     const childArgs = c.args ?? [];
     if (!Array.isArray(childArgs)) throw new TypeError(`${where}.args must be an array`);
+    encoder.encode(childArgs, { path: `${where}.args` });
     let shutdown = c.shutdown ?? 5000;
     if (shutdown === 'brutal_kill') shutdown = 0;
     else if (shutdown === Infinity || shutdown === 'infinity') shutdown = -1;
@@ -89,14 +106,16 @@ export class Supervisor {
 
   static async startIn(rt, args, link) {
     const spec = specOf(rt, this, args, 0);
-    let pid, starts;
-    rt.startLog = [];
+    let pid;
+    /* A child's init may start a supervisor of its own, in here: each
+     * start logs its own children's starts. */
+    const outer = rt.startLog;
+    const starts = (rt.startLog = []);
     try {
       pid = rt.native.supervisorStart(spec, link);
       rt.dispatchNow(); // the children's START events: run their inits
     } finally {
-      starts = rt.startLog;
-      rt.startLog = null;
+      rt.startLog = outer;
     }
     if (typeof pid === 'number') throw new FauxtpError(pid, `${this.name || 'Supervisor'}.start`);
     rt.schedule();
