@@ -4,7 +4,8 @@
  * code; nothing here traps on bad input.
  *
  * Conventions, shared with web/src/native.js:
- *   - A runtime is an opaque fxw_t handle from fxw_new.
+ *   - A runtime is an opaque fxw_t handle from fxw_new (a NULL one, as the
+ *     host holds after fxw_free, gets FX_EINVAL, 0 or NULL).
  *   - Pids cross as two u32 (slot index, generation); a target is a pid or,
  *     when name_len > 0, a registered name given as UTF-8 bytes.
  *   - Small results (pids, ids) go to the handle's `out` words; byte
@@ -225,16 +226,16 @@ EXPORT void fxw_free(fxw_t *w) {
   free(w);
 }
 
-EXPORT uint32_t *fxw_out(fxw_t *w) { return w->out; }
+EXPORT uint32_t *fxw_out(fxw_t *w) { return w ? w->out : NULL; }
 EXPORT void *fxw_alloc(uint32_t size) { return malloc(size ? size : 1); }
 EXPORT void fxw_dealloc(void *p) { free(p); }
-EXPORT double fxw_memory(fxw_t *w) { return (double)fx_runtime_memory(w->rt); }
-EXPORT uint32_t fxw_process_count(fxw_t *w) { return (uint32_t)fx_process_count(w->rt); }
+EXPORT double fxw_memory(fxw_t *w) { return w ? (double)fx_runtime_memory(w->rt) : 0; }
+EXPORT uint32_t fxw_process_count(fxw_t *w) { return w ? (uint32_t)fx_process_count(w->rt) : 0; }
 
 /* ---- the run loop ---- */
 
 /* Runs the loop for at most `budget` reductions. */
-EXPORT int fxw_run(fxw_t *w, uint32_t budget) { return fx_run_budget(w->rt, budget); }
+EXPORT int fxw_run(fxw_t *w, uint32_t budget) { return w ? fx_run_budget(w->rt, budget) : FX_EINVAL; }
 
 /* Standing receives: a host process whose receive set never changes (a
  * JavaScript GenServer) asks for its receive to be posted again each time
@@ -277,6 +278,7 @@ static int standing_set(fxw_t *w, uint32_t index, uint32_t gen, int slot) {
  * and high words; -1: none): the host's loop asks nothing more before it
  * goes idle. */
 EXPORT int fxw_drain(fxw_t *w) {
+  if (!w) return FX_EINVAL;
   size_t at = 0;
   int n = 0, err = FX_OK;
   fx_host_event_t *list;
@@ -325,6 +327,7 @@ EXPORT int fxw_drain(fxw_t *w) {
 /* ---- messaging ---- */
 
 EXPORT int fxw_send(fxw_t *w, uint32_t index, uint32_t gen, const char *name, uint32_t name_len, const uint8_t *etf, uint32_t len) {
+  if (!w) return FX_EINVAL;
   fx_term_t to;
   int err = target(w, index, gen, name, name_len, &to);
   return err ? err : fx_send_etf(w->rt, to, etf, len);
@@ -333,6 +336,7 @@ EXPORT int fxw_send(fxw_t *w, uint32_t index, uint32_t gen, const char *name, ui
 /* {'$gen_cast', Request}, made here around the request's ETF: the host
  * need not encode the tuple nor the core look its atom up. */
 EXPORT int fxw_cast(fxw_t *w, uint32_t index, uint32_t gen, const char *name, uint32_t name_len, const uint8_t *etf, uint32_t len) {
+  if (!w) return FX_EINVAL;
   fx_term_t to, req;
   int err = target(w, index, gen, name, name_len, &to);
   if (!err) err = decode(w, etf, len, &req);
@@ -342,6 +346,7 @@ EXPORT int fxw_cast(fxw_t *w, uint32_t index, uint32_t gen, const char *name, ui
 /* The call's timeout starts when the core next reads its clock: at the
  * latest the drain before the host sleeps (fx_clock_wanted). */
 EXPORT int fxw_call(fxw_t *w, uint32_t index, uint32_t gen, const char *name, uint32_t name_len, const uint8_t *etf, uint32_t len, double timeout) {
+  if (!w) return FX_EINVAL;
   fx_term_t to, req;
   uint64_t id = 0;
   int err = target(w, index, gen, name, name_len, &to);
@@ -353,6 +358,7 @@ EXPORT int fxw_call(fxw_t *w, uint32_t index, uint32_t gen, const char *name, ui
 
 /* etf is {From, Reply}: From as the server received it. */
 EXPORT int fxw_reply(fxw_t *w, const uint8_t *etf, uint32_t len) {
+  if (!w) return FX_EINVAL;
   fx_term_t t;
   int err = decode(w, etf, len, &t);
   if (err) return err;
@@ -362,6 +368,7 @@ EXPORT int fxw_reply(fxw_t *w, const uint8_t *etf, uint32_t len) {
 
 /* Answers a call whose From the host kept as ETF bytes (not decoded). */
 EXPORT int fxw_reply_etf(fxw_t *w, const uint8_t *from_etf, uint32_t from_len, const uint8_t *etf, uint32_t len) {
+  if (!w) return FX_EINVAL;
   fx_term_t from, reply;
   int err = decode(w, from_etf, from_len, &from);
   if (!err && (!etf || !len)) err = FX_EINVAL;
@@ -378,6 +385,7 @@ EXPORT int fxw_reply_etf(fxw_t *w, const uint8_t *from_etf, uint32_t from_len, c
  * wrote (its own copy: the core need not decode it and encode it back).
  * Else returns 0 once replied (or dropped: a call already over). */
 EXPORT int fxw_reply_local(fxw_t *w, uint32_t index, uint32_t gen, uint32_t id0, uint32_t id1, uint32_t id2, const uint8_t *etf, uint32_t len) {
+  if (!w) return FX_EINVAL;
   uint64_t ref_words[5] = {(UINT64_C(3) << 8) | FX_BOX_REF, FX_ATOM(NONODE), 0, (uint64_t)id0 | (uint64_t)id1 << 32, id2};
   fx_term_t ref = (fx_term_t)(uintptr_t)ref_words, reply, from;
   uint64_t key;
@@ -392,6 +400,7 @@ EXPORT int fxw_reply_local(fxw_t *w, uint32_t index, uint32_t gen, uint32_t id0,
 }
 
 EXPORT int fxw_make_ref(fxw_t *w) {
+  if (!w) return FX_EINVAL;
   fx_term_t ref;
   fx_heap_reset(w->heap);
   int err = fx_make_ref(w->rt, w->heap, &ref);
@@ -401,6 +410,7 @@ EXPORT int fxw_make_ref(fxw_t *w) {
 /* ---- host processes ---- */
 
 EXPORT int fxw_spawn(fxw_t *w, uint32_t kind, uint32_t link_index, uint32_t link_gen, int trap_exit) {
+  if (!w) return FX_EINVAL;
   fx_spawn_opts_t opts = {.link = link_index || link_gen ? pid_of(link_index, link_gen) : 0, .name = FX_NONE, .trap_exit = trap_exit};
   fx_pid_t pid;
   int err = fx_host_spawn(w->rt, kind, &opts, &pid);
@@ -410,6 +420,7 @@ EXPORT int fxw_spawn(fxw_t *w, uint32_t kind, uint32_t link_index, uint32_t link
 
 /* pattern: a slot from fxw_pattern, or -1 for any message. */
 EXPORT int fxw_receive(fxw_t *w, uint32_t index, uint32_t gen, int pattern, double timeout) {
+  if (!w) return FX_EINVAL;
   const fx_pattern_t *p = NULL;
   standing_t *st = standing_get(w, index, gen);
   if (st) st->gen_plus1 = 0;
@@ -423,6 +434,7 @@ EXPORT int fxw_receive(fxw_t *w, uint32_t index, uint32_t gen, int pattern, doub
 /* A standing receive (see fxw_drain): posted now and again after each
  * match until the process ends or posts an ordinary receive. */
 EXPORT int fxw_receive_standing(fxw_t *w, uint32_t index, uint32_t gen, int pattern) {
+  if (!w) return FX_EINVAL;
   if (pattern < 0 || (uint32_t)pattern >= w->npats || !w->pats[pattern]) return FX_EINVAL;
   int err = standing_set(w, index, gen, pattern);
   if (err) return err;
@@ -432,12 +444,14 @@ EXPORT int fxw_receive_standing(fxw_t *w, uint32_t index, uint32_t gen, int patt
 }
 
 EXPORT int fxw_host_exit(fxw_t *w, uint32_t index, uint32_t gen, const uint8_t *etf, uint32_t len) {
+  if (!w) return FX_EINVAL;
   fx_term_t reason;
   int err = decode(w, etf, len, &reason);
   return err ? err : fx_host_exit(w->rt, pid_of(index, gen), reason);
 }
 
 EXPORT int fxw_host_kind(fxw_t *w, uint32_t index, uint32_t gen) {
+  if (!w) return FX_EINVAL;
   uint32_t kind = 0;
   int err = fx_host_kind(w->rt, pid_of(index, gen), &kind);
   return err ? err : (int)kind;
@@ -447,6 +461,7 @@ EXPORT int fxw_host_kind(fxw_t *w, uint32_t index, uint32_t gen) {
 
 /* etf is a list (or tuple) of clause patterns. Returns a slot >= 0. */
 EXPORT int fxw_pattern(fxw_t *w, const uint8_t *etf, uint32_t len) {
+  if (!w) return FX_EINVAL;
   fx_term_t list, clauses[MAX_CLAUSES];
   size_t n = 0;
   int err = decode(w, etf, len, &list);
@@ -482,6 +497,7 @@ EXPORT int fxw_pattern(fxw_t *w, const uint8_t *etf, uint32_t len) {
 
 /* Frees a slot; the host must not free one a waiting process uses. */
 EXPORT int fxw_pattern_free(fxw_t *w, int slot) {
+  if (!w) return FX_EINVAL;
   if (slot < 0 || (uint32_t)slot >= w->npats || !w->pats[slot]) return FX_EINVAL;
   fx_pattern_free(w->rt, w->pats[slot]);
   w->pats[slot] = NULL;
@@ -491,18 +507,21 @@ EXPORT int fxw_pattern_free(fxw_t *w, int slot) {
 /* ---- registry ---- */
 
 EXPORT int fxw_register(fxw_t *w, const char *name, uint32_t name_len, uint32_t index, uint32_t gen) {
+  if (!w) return FX_EINVAL;
   fx_term_t a;
   int err = name_atom(w, name, name_len, 1, &a);
   return err ? err : fx_register(w->rt, a, pid_of(index, gen));
 }
 
 EXPORT int fxw_unregister(fxw_t *w, const char *name, uint32_t name_len) {
+  if (!w) return FX_EINVAL;
   fx_term_t a;
   int err = name_atom(w, name, name_len, 0, &a);
   return err ? err : fx_unregister(w->rt, a);
 }
 
 EXPORT int fxw_whereis(fxw_t *w, const char *name, uint32_t name_len) {
+  if (!w) return FX_EINVAL;
   fx_term_t a;
   fx_pid_t pid;
   int err = name_atom(w, name, name_len, 0, &a);
@@ -513,6 +532,7 @@ EXPORT int fxw_whereis(fxw_t *w, const char *name, uint32_t name_len) {
 
 /* The registered names, as the ETF of a list of atoms. */
 EXPORT int fxw_registered(fxw_t *w) {
+  if (!w) return FX_EINVAL;
   size_t n = 0;
   int err = fx_registered(w->rt, NULL, 0, &n);
   if (err) return err;
@@ -527,6 +547,7 @@ EXPORT int fxw_registered(fxw_t *w) {
 
 /* The name pid is registered under (ETF atom), or an empty result. */
 EXPORT int fxw_registered_name(fxw_t *w, uint32_t index, uint32_t gen) {
+  if (!w) return FX_EINVAL;
   fx_term_t name = fx_registered_name(w->rt, pid_of(index, gen));
   w->out[OUT_LEN] = 0;
   return name == FX_NONE ? FX_OK : result_term(w, name);
@@ -536,6 +557,7 @@ EXPORT int fxw_registered_name(fxw_t *w, uint32_t index, uint32_t gen) {
 
 /* Every live process, as the ETF of a list of pids. */
 EXPORT int fxw_processes(fxw_t *w) {
+  if (!w) return FX_EINVAL;
   size_t n = 0;
   fx_heap_reset(w->heap); /* the scratch heap's kept chunk is room enough: no allocation when memory is short */
   int err = fx_processes(w->rt, NULL, 0, &n);
@@ -555,6 +577,7 @@ EXPORT int fxw_processes(fxw_t *w) {
  *  TrapExit, Supervisor | undefined}: Links every linked pid, Monitors the
  * refs of the active monitors it holds, MonitoredBy a count. */
 EXPORT int fxw_process_info(fxw_t *w, uint32_t index, uint32_t gen) {
+  if (!w) return FX_EINVAL;
   fx_process_info_t info;
   fx_pid_t pid = pid_of(index, gen);
   fx_heap_reset(w->heap); /* as in fxw_processes */
@@ -616,6 +639,7 @@ static void on_trace(void *ud, const fx_trace_event_t *ev) {
 
 /* Turns the core's trace hook on or off; off drops what was not taken. */
 EXPORT int fxw_trace(fxw_t *w, int on) {
+  if (!w) return FX_EINVAL;
   if (!on) w->tlen = w->tcount = w->tlost = 0;
   return fx_trace(w->rt, on ? on_trace : NULL, w);
 }
@@ -624,6 +648,7 @@ EXPORT int fxw_trace(fxw_t *w, int on) {
  * into the runtime again): returns their number; out[OUT_A] gets how many
  * were dropped for want of memory since the last take. */
 EXPORT int fxw_trace_take(fxw_t *w) {
+  if (!w) return FX_EINVAL;
   int n = (int)w->tcount;
   w->out[OUT_PTR] = (uint32_t)(uintptr_t)w->tbuf;
   w->out[OUT_LEN] = (uint32_t)w->tlen;
@@ -634,19 +659,21 @@ EXPORT int fxw_trace_take(fxw_t *w) {
 
 /* ---- processes: links, monitors, exit signals ---- */
 
-EXPORT int fxw_is_alive(fxw_t *w, uint32_t index, uint32_t gen) { return fx_is_alive(w->rt, pid_of(index, gen)); }
+EXPORT int fxw_is_alive(fxw_t *w, uint32_t index, uint32_t gen) { return w ? fx_is_alive(w->rt, pid_of(index, gen)) : FX_EINVAL; }
 
 EXPORT int fxw_mailbox_length(fxw_t *w, uint32_t index, uint32_t gen) {
+  if (!w) return FX_EINVAL;
   size_t n = 0;
   int err = fx_mailbox_length(w->rt, pid_of(index, gen), &n);
   return err ? err : (int)(n > INT32_MAX ? INT32_MAX : n);
 }
 
-EXPORT int fxw_link(fxw_t *w, uint32_t ai, uint32_t ag, uint32_t bi, uint32_t bg) { return fx_link(w->rt, pid_of(ai, ag), pid_of(bi, bg)); }
-EXPORT int fxw_unlink(fxw_t *w, uint32_t ai, uint32_t ag, uint32_t bi, uint32_t bg) { return fx_unlink(w->rt, pid_of(ai, ag), pid_of(bi, bg)); }
+EXPORT int fxw_link(fxw_t *w, uint32_t ai, uint32_t ag, uint32_t bi, uint32_t bg) { return w ? fx_link(w->rt, pid_of(ai, ag), pid_of(bi, bg)) : FX_EINVAL; }
+EXPORT int fxw_unlink(fxw_t *w, uint32_t ai, uint32_t ag, uint32_t bi, uint32_t bg) { return w ? fx_unlink(w->rt, pid_of(ai, ag), pid_of(bi, bg)) : FX_EINVAL; }
 
 /* The monitor's ref becomes the byte result (ETF). */
 EXPORT int fxw_monitor(fxw_t *w, uint32_t wi, uint32_t wg, uint32_t ti, uint32_t tg) {
+  if (!w) return FX_EINVAL;
   fx_term_t ref;
   fx_heap_reset(w->heap);
   int err = fx_monitor(w->rt, pid_of(wi, wg), pid_of(ti, tg), w->heap, &ref);
@@ -654,22 +681,25 @@ EXPORT int fxw_monitor(fxw_t *w, uint32_t wi, uint32_t wg, uint32_t ti, uint32_t
 }
 
 EXPORT int fxw_demonitor(fxw_t *w, const uint8_t *etf, uint32_t len) {
+  if (!w) return FX_EINVAL;
   fx_term_t ref;
   int err = decode(w, etf, len, &ref);
   return err ? err : fx_demonitor(w->rt, ref);
 }
 
 EXPORT int fxw_exit(fxw_t *w, uint32_t index, uint32_t gen, const uint8_t *etf, uint32_t len) {
+  if (!w) return FX_EINVAL;
   fx_term_t reason;
   int err = decode(w, etf, len, &reason);
   return err ? err : fx_exit(w->rt, pid_of(index, gen), reason);
 }
 
-EXPORT int fxw_trap_exit(fxw_t *w, uint32_t index, uint32_t gen, int on) { return fx_trap_exit(w->rt, pid_of(index, gen), on); }
+EXPORT int fxw_trap_exit(fxw_t *w, uint32_t index, uint32_t gen, int on) { return w ? fx_trap_exit(w->rt, pid_of(index, gen), on) : FX_EINVAL; }
 
 /* ---- timers ---- */
 
 EXPORT int fxw_send_after(fxw_t *w, double delay, uint32_t index, uint32_t gen, const char *name, uint32_t name_len, const uint8_t *etf, uint32_t len) {
+  if (!w) return FX_EINVAL;
   fx_term_t to, msg;
   fx_timer_t timer;
   int err = FX_OK;
@@ -681,7 +711,7 @@ EXPORT int fxw_send_after(fxw_t *w, double delay, uint32_t index, uint32_t gen, 
   return err;
 }
 
-EXPORT int fxw_cancel_timer(fxw_t *w, uint32_t lo, uint32_t hi) { return fx_cancel_timer(w->rt, ((uint64_t)hi << 32) | lo); }
+EXPORT int fxw_cancel_timer(fxw_t *w, uint32_t lo, uint32_t hi) { return w ? fx_cancel_timer(w->rt, ((uint64_t)hi << 32) | lo) : FX_EINVAL; }
 
 /* ---- supervisors with host children ---- */
 
@@ -758,6 +788,7 @@ static int read_spec(fxw_t *w, fx_term_t t, int depth, fx_supervisor_spec_t *spe
 }
 
 EXPORT int fxw_supervisor_start(fxw_t *w, const uint8_t *etf, uint32_t len, uint32_t link_index, uint32_t link_gen) {
+  if (!w) return FX_EINVAL;
   fx_term_t t;
   fx_supervisor_spec_t *spec = calloc(1, sizeof *spec);
   if (!spec) return FX_ENOMEM;

@@ -294,7 +294,13 @@ export class Runtime {
   processes(): Pid[];
   processInfo(pid: Pid): ProcessInfo | null;
   trace(handler: (event: TraceEvent) => void): () => void;
-  /** Frees the runtime; its processes stop without running terminate. */
+  /**
+   * Frees the runtime; its processes stop without running terminate, and
+   * pending calls reject with an ExitError ('noproc'). Afterwards what needs
+   * the core (send, cast, call, start, sendAfter, makeRef, trace) fails with
+   * a FauxtpError FX_ESTATE; queries answer as for a runtime with no
+   * process; reply, exit and close do nothing.
+   */
   close(): void;
 }
 

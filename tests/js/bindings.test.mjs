@@ -63,3 +63,21 @@ test('core memory returns to its level after calls, spawns and exits', async () 
   const after = rt.native.memory();
   assert.ok(after - base < 64 * 1024, `core memory grew by ${after - base} bytes`);
 });
+
+/* The handle the host holds once a runtime is closed is NULL: every export
+ * that takes one answers with an error code (or 0, or NULL), never a trap
+ * and never a write through it into the module's memory, which the other
+ * runtimes share. */
+test('every export refuses a NULL runtime handle without a trap', async () => {
+  const m = rt.native.m;
+  const exports = Object.keys(m).filter((k) => /^_fxw_/.test(k) && !['_fxw_new', '_fxw_alloc', '_fxw_dealloc'].includes(k));
+  assert.ok(exports.length >= 40, `found ${exports.length} exports`);
+  const pid = await rt.start(Echo);
+  const low = m.HEAPU8.slice(0, 4096); // what a write through NULL would hit
+  for (const name of exports) {
+    const rc = m[name](0, 0, 0, 0, 0, 0, 0, 0);
+    assert.ok(rc === undefined || rc === 0 || rc === FX.EINVAL, `${name}(NULL) returned ${rc}`);
+  }
+  assert.deepEqual(m.HEAPU8.slice(0, 4096), low);
+  assert.equal(await rt.call(pid, 'still here'), 'still here');
+});

@@ -170,3 +170,52 @@ test('processInfo counts the messages a busy GenServer has not handled yet', asy
   assert.equal(await rt.call(pid, 'n'), 5);
   assert.equal(rt.processInfo(pid).mailboxLength, 0);
 });
+
+/* Whatever still holds a closed runtime (a timer, a late handler) gets a
+ * clear answer, and the runtimes beside it in the same module carry on. */
+test('a closed runtime refuses what needs its core and answers queries as empty', async () => {
+  class Holder extends GenServer {
+    handleCall(_request, from, state) {
+      this.from = from;
+      return [GenServer.noReply, state];
+    }
+  }
+  const other = await createRuntime();
+  const otherPid = await other.start(Holder);
+  const rt = await createRuntime();
+  const pid = await rt.start(Holder);
+  rt.register('holder', pid);
+  const pending = rt.call(pid, 'wait');
+  await until(() => rt.processInfo(pid).status === 'waiting' && rt.procs.get(pid.id, pid.serial).actor.from);
+  const from = rt.procs.get(pid.id, pid.serial).actor.from;
+  const timer = rt.sendAfter(1000, pid, 'later');
+  rt.close();
+  await assert.rejects(pending, (e) => e instanceof ExitError && e.reason === 'noproc');
+  const closed = { name: 'FauxtpError', code: 'FX_ESTATE', message: /the runtime is closed/ };
+  await assert.rejects(rt.send(pid, 1), closed);
+  await assert.rejects(rt.cast('holder', 1), closed);
+  await assert.rejects(rt.call(pid, 1), closed);
+  await assert.rejects(rt.start(Holder), closed);
+  await assert.rejects(Task.spawnIn(rt, () => 1), closed);
+  await assert.rejects(rt.whichChildren(pid), closed);
+  assert.throws(() => rt.sendAfter(1, pid, 1), closed);
+  assert.throws(() => rt.makeRef(), closed);
+  assert.throws(() => rt.trace(() => {}), closed);
+  rt.reply(from, 'too late'); // the caller is gone: nothing happens
+  assert.equal(rt.cancelTimer(timer), false);
+  assert.equal(rt.exit(pid, 'kill'), true);
+  assert.equal(rt.isAlive(pid), false);
+  assert.equal(rt.register('x', pid), false);
+  assert.equal(rt.unregister('holder'), false);
+  assert.equal(rt.whereis('holder'), null);
+  assert.deepEqual(rt.registered(), []);
+  assert.deepEqual(rt.processes(), []);
+  assert.equal(rt.processInfo(pid), null);
+  rt.close(); // again: nothing
+  /* The runtime beside it is untouched. */
+  const answer = other.call(otherPid, 'wait');
+  await until(() => other.procs.get(otherPid.id, otherPid.serial).actor.from);
+  other.reply(other.procs.get(otherPid.id, otherPid.serial).actor.from, 'fine');
+  assert.equal(await answer, 'fine');
+  other.close();
+});

@@ -55,8 +55,8 @@ export class ExitError extends Error {
 
 /** An operation the core refused (bad argument, out of memory, ...). */
 export class FauxtpError extends Error {
-  constructor(code, what) {
-    super(`${what}: ${errName(code)}`);
+  constructor(code, what, detail) {
+    super(`${what}: ${errName(code)}${detail ? ` (${detail})` : ''}`);
     this.name = 'FauxtpError';
     this.code = errName(code);
   }

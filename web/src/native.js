@@ -56,8 +56,9 @@ export class Native {
     if (!this.w) return;
     if (this.inPtr) this.m._fxw_dealloc(this.inPtr);
     this.m._fxw_free(this.w);
-    this.w = 0;
+    this.w = 0; // what still calls in gets FX_EINVAL
     this.inPtr = 0;
+    this.inCap = 0;
   }
 
   /* The glue replaces Module.HEAPU8 when memory grows: comparing with it

@@ -180,7 +180,9 @@ export class Runtime {
     };
   }
 
-  /** Frees the core runtime; its processes stop without running terminate. */
+  /** Frees the core runtime; its processes stop without running terminate.
+   * Afterwards operations that need the core fail with FX_ESTATE, and
+   * queries answer as for a runtime with no process. */
   close() {
     if (this.closed) return;
     this.closed = true;
@@ -190,6 +192,10 @@ export class Runtime {
     this.procs.clear();
     this.calls.rejectAll(new ExitError('noproc', 'runtime closed'));
     this.native.destroy();
+  }
+
+  closedError(what) {
+    return new FauxtpError(FX.ESTATE, what, 'the runtime is closed');
   }
 
   /* ---- the run loop ---- */
@@ -380,6 +386,7 @@ export class Runtime {
   /* Spawns the core process of a JavaScript process and registers its
    * Proc (made by makeProc(pid)). */
   spawnHost(Class, link, makeProc) {
+    if (this.closed) throw this.closedError('spawn');
     const pid = this.native.spawn(this.kindOf(Class), link, false);
     if (typeof pid === 'number') throw new FauxtpError(pid, 'spawn');
     const proc = makeProc(pid);
@@ -405,6 +412,7 @@ export class Runtime {
 
   /* start, with options: { link } (a pid to link the new process to). */
   startWith(Class, args = [], options = {}) {
+    if (this.closed) return Promise.reject(this.closedError('start'));
     if (typeof Class !== 'function' || typeof Class.startIn !== 'function')
       return Promise.reject(new TypeError('start: expected an Actor, GenServer or Supervisor class'));
     return Class.startIn(this, args, options.link ?? null);
@@ -469,6 +477,7 @@ export class Runtime {
 
   /* send or cast: resolved once the core has the message. */
   post(what, target, value) {
+    if (this.closed) return Promise.reject(this.closedError(what));
     let rc;
     try {
       checkTarget(target, what);
@@ -482,6 +491,7 @@ export class Runtime {
   }
 
   call(target, request, timeout = 5000) {
+    if (this.closed) return Promise.reject(this.closedError('call'));
     let id;
     try {
       checkTarget(target, 'call');
@@ -503,6 +513,7 @@ export class Runtime {
 
   /** Answers a call a GenServer received (for replies sent later). */
   reply(from, value) {
+    if (this.closed) return; // the caller is gone
     const native = this.native;
     const rc = from instanceof From ? native.replyEtf(from, value) : native.reply(from, value);
     if (rc === 1) {
@@ -517,6 +528,7 @@ export class Runtime {
   }
 
   makeRef() {
+    if (this.closed) throw this.closedError('makeRef');
     return this.native.makeRef();
   }
 
@@ -525,27 +537,28 @@ export class Runtime {
   register(name, pid) {
     checkName(name, 'register');
     checkPid(pid, 'register');
-    return this.native.register(name, pid) === FX.OK;
+    return !this.closed && this.native.register(name, pid) === FX.OK;
   }
 
   unregister(name) {
     checkName(name, 'unregister');
-    return this.native.unregister(name) === FX.OK;
+    return !this.closed && this.native.unregister(name) === FX.OK;
   }
 
   whereis(name) {
     checkName(name, 'whereis');
-    return this.native.whereis(name);
+    return this.closed ? null : this.native.whereis(name);
   }
 
   registered() {
-    return this.native.registered().map(String);
+    return this.closed ? [] : this.native.registered().map(String);
   }
 
   /* ---- processes and signals ---- */
 
   exit(pid, reason) {
     checkPid(pid, 'exit');
+    if (this.closed) return true; // as to a process that is gone
     const rc = this.native.exit(pid, reasonTerm(reason));
     if (rc < 0 && rc !== FX.ENOPROC) throw new FauxtpError(rc, 'exit');
     this.schedule();
@@ -554,7 +567,7 @@ export class Runtime {
 
   isAlive(pid) {
     checkPid(pid, 'isAlive');
-    return this.native.isAlive(pid);
+    return !this.closed && this.native.isAlive(pid);
   }
 
   /* ---- timers ---- */
@@ -562,6 +575,7 @@ export class Runtime {
   sendAfter(ms, target, message) {
     checkTarget(target, 'sendAfter');
     if (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity) throw new TypeError('sendAfter: ms must be a finite number >= 0');
+    if (this.closed) throw this.closedError('sendAfter');
     const id = this.native.sendAfter(Math.floor(ms), target, message);
     if (id < 0) throw new FauxtpError(id, 'sendAfter');
     this.schedule();
@@ -570,6 +584,7 @@ export class Runtime {
 
   cancelTimer(timer) {
     if (!(timer instanceof Timer)) throw new TypeError('cancelTimer: expected a timer from sendAfter');
+    if (this.closed) return false;
     const ok = this.native.cancelTimer(timer.id);
     this.schedule();
     return ok;
@@ -598,13 +613,14 @@ export class Runtime {
   /* Every live process in the core: JavaScript actors, C supervisors and
    * any other C process. */
   processes() {
-    return this.native.processes();
+    return this.closed ? [] : this.native.processes();
   }
 
   /* The core's view (links, supervisor, mailbox, trap_exit), with what only
    * JavaScript knows about its own actors (class name, status). */
   processInfo(pid) {
     checkPid(pid, 'processInfo');
+    if (this.closed) return null;
     const core = this.native.processInfo(pid);
     if (!core) return null;
     const js = this.procs.get(pid.id, pid.serial) ?? null;
@@ -630,6 +646,7 @@ export class Runtime {
    */
   trace(handler) {
     if (typeof handler !== 'function') throw new TypeError('trace: expected a function');
+    if (this.closed) throw this.closedError('trace');
     if (!this.tracers) {
       this.tracers = new Set();
       this.native.traceOn(true);
