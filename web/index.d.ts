@@ -145,7 +145,7 @@ export type Target = Pid | string;
 /** Exit reasons: strings mean atoms ('normal', 'shutdown', 'kill', ...). */
 export type Reason = Term;
 
-/** Where a call came from, as handleCall gets it: opaque; pass it to reply(). */
+/** Where a call came from, as handleCall gets it: opaque; pass it to reply() (the module-level one answers in the runtime the call came to). */
 export class From {
   private constructor();
   readonly pid: Pid;

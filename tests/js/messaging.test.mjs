@@ -380,3 +380,29 @@ test('a server stopping inside a handler drops the rest, after replying', async 
   assert.ok(b.reason instanceof ExitError);
   assert.deepEqual(terminated, [['normal', 2]]);
 });
+
+/* Refs and pids are numbered per runtime, so a From answered in another
+ * runtime could complete that runtime's own call with the same numbers. */
+test('a deferred reply goes to the runtime the call came to', async () => {
+  await fauxtp.init(); // the default runtime, which the module-level reply would use
+  class Later extends GenServer {
+    handleCall(request, from, state) {
+      this.from = from;
+      this.request = request;
+      return [GenServer.noReply, state];
+    }
+  }
+  const a = await fauxtp.createRuntime();
+  const b = await fauxtp.createRuntime();
+  const [pa, pb] = [await a.start(Later), await b.start(Later)];
+  const actor = (r, p) => r.procs.get(p.id, p.serial).actor;
+  const [ca, cb] = [a.call(pa, 'to a'), b.call(pb, 'to b')];
+  await until(() => actor(a, pa).from && actor(b, pb).from);
+  assert.throws(() => a.reply(actor(b, pb).from, 'wrong'), { name: 'TypeError', message: /another runtime/ });
+  fauxtp.reply(actor(b, pb).from, 'b answered'); // module-level: by the From's runtime
+  assert.equal(await cb, 'b answered');
+  a.reply(actor(a, pa).from, 'a answered');
+  assert.equal(await ca, 'a answered');
+  a.close();
+  b.close();
+});

@@ -2,6 +2,7 @@
  * functions that act on the default runtime. */
 import { loadModule } from './loader.js';
 import { Runtime } from './runtime.js';
+import { From } from './native.js';
 import { defaultRuntime, hasDefaultRuntime, setDefaultRuntime } from './default.js';
 
 /**
@@ -37,7 +38,9 @@ function onDefault(fn) {
 export const send = (target, message) => onDefault((r) => r.send(target, message));
 export const cast = (target, request) => onDefault((r) => r.cast(target, request));
 export const call = (target, request, timeout) => onDefault((r) => r.call(target, request, timeout));
-export const reply = (from, value) => rt().reply(from, value);
+/* A call's From knows the runtime the call came to; a [pid, ref] pair
+ * (from a receive) is answered in the default runtime. */
+export const reply = (from, value) => (from instanceof From ? from.native.runtime : rt()).reply(from, value);
 export const makeRef = () => rt().makeRef();
 
 export const register = (name, pid) => rt().register(name, pid);

@@ -46,6 +46,7 @@ export class Native {
     this.names = new Map(); // name -> UTF-8 bytes
     this.batch = new Batch(this, this.encoder);
     this.reading = 0; // batches being dispatched (nesting depth)
+    this.runtime = null; // the Runtime over it (runtime.js)
     /* What the last drain said: whether a process is runnable, and the
      * next timer's deadline (-1: none). */
     this.runnable = false;
@@ -518,7 +519,7 @@ function fromTerm(v) {
  * process has a lightweight caller pid of its own).
  */
 export class From {
-  constructor(pidIndex, pidSerial, pidCreation, refCreation, ref0, ref1, ref2, bytes, encoder) {
+  constructor(pidIndex, pidSerial, pidCreation, refCreation, ref0, ref1, ref2, bytes, native) {
     this.pidIndex = pidIndex;
     this.pidSerial = pidSerial;
     this.pidCreation = pidCreation;
@@ -527,7 +528,7 @@ export class From {
     this.ref1 = ref1;
     this.ref2 = ref2;
     this.bytes = bytes; // null: the numbers say it all
-    this.encoder = encoder;
+    this.native = native; // of the runtime the call came to: replies go there
   }
 
   numbers() {
@@ -538,7 +539,7 @@ export class From {
   get term() {
     if (this.bytes === null) return fromTerm(this.numbers());
     const b = Uint8Array.from(this.bytes, (c) => c.charCodeAt(0));
-    return this.encoder.decode(b, 0, b.length);
+    return this.native.encoder.decode(b, 0, b.length);
   }
 
   get pid() {
@@ -624,8 +625,8 @@ export class Batch {
   from(at) {
     const w = this.words;
     const h = (this.base + at) >>> 2;
-    if (w[h] !== FROM_MARK) return new From(0, 0, 0, 0, 0, 0, 0, this.raw(at), this.encoder);
-    return new From(w[h + 1], w[h + 2], w[h + 3], w[h + 4], w[h + 5], w[h + 6], w[h + 7], null, this.encoder);
+    if (w[h] !== FROM_MARK) return new From(0, 0, 0, 0, 0, 0, 0, this.raw(at), this.native);
+    return new From(w[h + 1], w[h + 2], w[h + 3], w[h + 4], w[h + 5], w[h + 6], w[h + 7], null, this.native);
   }
 
   /* The offset after the term at `at`. */

@@ -142,6 +142,7 @@ export class Runtime {
   /** @param {any} module the instantiated wasm module (loader.js) */
   constructor(module) {
     this.native = new Native(module);
+    this.native.runtime = this; // a From's way back (the module-level reply)
     this.procs = new ProcTable();
     this.calls = new PendingCalls();
     this.classes = []; // host kind -> actor class
@@ -515,6 +516,7 @@ export class Runtime {
   reply(from, value) {
     if (this.closed) return; // the caller is gone
     const native = this.native;
+    if (from instanceof From && from.native !== native) throw new TypeError('reply: this From is of a call to another runtime');
     const rc = from instanceof From ? native.replyEtf(from, value) : native.reply(from, value);
     if (rc === 1) {
       /* A call from this runtime's JavaScript: the core completed it and
