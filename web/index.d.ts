@@ -279,6 +279,7 @@ export class Runtime {
   call<R = any>(target: Target, request: Term, timeout?: number): Promise<R>;
   reply(from: From, value: Term): void;
   makeRef(): Ref;
+  /** true once registered; false if the name is taken or the pid is dead or already named. A name over 255 characters is a TypeError. */
   register(name: string, pid: Pid): boolean;
   unregister(name: string): boolean;
   whereis(name: string): Pid | null;
@@ -315,6 +316,7 @@ export function call<R = any>(target: Target, request: Term, timeout?: number): 
 export function reply(from: From, value: Term): void;
 export function makeRef(): Ref;
 
+/** true once registered; false if the name is taken or the pid is dead or already named. A name over 255 characters is a TypeError. */
 export function register(name: string, pid: Pid): boolean;
 export function unregister(name: string): boolean;
 export function whereis(name: string): Pid | null;

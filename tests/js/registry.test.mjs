@@ -50,5 +50,7 @@ test('send to a registered name', async () => {
 
 test('names are strings', () => {
   assert.throws(() => rt.register(1, rt.whereis('inbox')), TypeError);
+  /* A name becomes an atom: at most 255 characters (not bytes). */
+  assert.throws(() => rt.register('n'.repeat(256), rt.whereis('inbox')), { name: 'TypeError', message: /at most 255 characters/ });
   assert.throws(() => rt.whereis({}), TypeError);
 });

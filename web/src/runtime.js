@@ -539,7 +539,13 @@ export class Runtime {
   register(name, pid) {
     checkName(name, 'register');
     checkPid(pid, 'register');
-    return !this.closed && this.native.register(name, pid) === FX.OK;
+    if (this.closed) return false;
+    const rc = this.native.register(name, pid);
+    if (rc === FX.OK) return true;
+    /* Taken, a dead pid, or one with a name already. */
+    if (rc === FX.ENAMETAKEN || rc === FX.ENOPROC || rc === FX.ESTATE) return false;
+    if (rc === FX.ETOOBIG) throw new TypeError('register: a name is at most 255 characters (it becomes an atom)');
+    throw new FauxtpError(rc, 'register'); // out of memory, or out of atoms
   }
 
   unregister(name) {
