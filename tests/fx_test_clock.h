@@ -6,9 +6,14 @@
 
 typedef struct fx_test_clock {
   int64_t now;
+  int reads; /* how often the runtime read it */
 } fx_test_clock_t;
 
-static inline int64_t fx_test_clock_fn(void *ud) { return ((fx_test_clock_t *)ud)->now; }
+static inline int64_t fx_test_clock_fn(void *ud) {
+  fx_test_clock_t *c = ud;
+  c->reads++;
+  return c->now;
+}
 
 /* Uses the manual clock and no sleep hook: fx_run never blocks. */
 static inline void fx_test_clock_config(fx_runtime_config_t *cfg, fx_test_clock_t *c) {

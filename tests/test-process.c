@@ -129,7 +129,7 @@ TEST(waiting_receive_resumes_after_the_backlog) {
 }
 
 TEST(receive_timeout_follows_the_injected_clock) {
-  fx_test_clock_t clock = {1000};
+  fx_test_clock_t clock = {.now = 1000};
   fx_runtime_t *rt = new_rt(&clock);
   logger_t s = {.timeout = 100, .limit = 1};
   fx_pid_t pid = spawn_logger(rt, &s);

@@ -66,8 +66,10 @@ static void deadline_insert(fx_runtime_t *rt, uint32_t index, int64_t due) {
 /* A call with a timeout starts fresh: its timeout counts from the next
  * reading of the clock, which comes after fx_call, so it never ends less
  * than timeout_ms after fx_call; fx_call reads no clock itself (natively a
- * reading costs about a quarter of a whole call round trip). The next run
- * pass reads the clock, as does anything else that starts a timer. */
+ * reading costs about a quarter of a whole call round trip). The run pass
+ * that follows reads it once the pass is over if the call still waits (a
+ * call answered within the pass needs no reading), as does anything else
+ * that starts a timer. */
 static void fresh_append(fx_runtime_t *rt, uint32_t index, int64_t timeout_ms) {
   fx_call_t *a = rt->calls, *c = &a[index];
   c->due = timeout_ms;

@@ -109,7 +109,12 @@ uint32_t fx__run_slice(fx_runtime_t *rt, fx_proc_t *p, uint32_t budget) {
  * began gets one slice (processes woken meanwhile wait for the next pass).
  * Returns the reductions used. */
 static uint32_t run_pass(fx_runtime_t *rt, uint32_t budget) {
-  if (fx__timers_pending(rt)) { /* no timers, no need for the time */
+  /* No timers, no need for the time. Fresh calls alone (calls.c) need none
+   * yet either: their timeouts start at the next reading, so none is due
+   * before it unless its timeout is 0, and the reading after the pass
+   * serves the calls that outlive it (a call answered within the pass, the
+   * usual round trip, costs no reading at all). */
+  if ((rt->heap_len | rt->call_dhead) != 0 || (rt->call_fhead && rt->call_fresh_min <= 0)) {
     fx_update_time(rt);
     fx__timers_fire(rt);
   }
