@@ -152,3 +152,72 @@ test('the packed package runs in chromium, and a 1,000,000-message flood runs in
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/* A module worker: actors off the main thread. Import maps do not reach
+ * workers, so it imports the package by its URL; the .wasm is found next
+ * to the module all the same (import.meta.url). */
+const WORKER = `
+import { init, GenServer, Actor, call, cast, send, sendAfter, ANY } from '/fauxtp/index.js';
+try {
+  await init();
+  class Counter extends GenServer {
+    init() { return 0; }
+    handleCall(req, _from, n) { return [req === 'get' ? n : req, n]; }
+    handleCast(k, n) { return n + k; }
+  }
+  const pid = await Counter.start();
+  const echo = await call(pid, 'from a worker');
+  for (let i = 0; i < 1000; i++) cast(pid, 1);
+  const count = await call(pid, 'get');
+  let timed;
+  class Sleeper extends Actor {
+    async run() {
+      timed = await this.receive([['wake', ANY], (x) => x]);
+      this.stop();
+    }
+  }
+  const s = await Sleeper.start();
+  sendAfter(20, s, ['wake', 7]);
+  const t0 = performance.now();
+  while (timed === undefined) await new Promise((r) => setTimeout(r, 5));
+  postMessage({ echo, count, timed, waited: performance.now() - t0 });
+} catch (e) {
+  postMessage({ error: String(e && e.stack || e) });
+}
+`;
+const WORKER_PAGE = `<!doctype html>
+<meta charset="utf-8">
+<script type="module">
+window.result = new Promise((resolve) => {
+  const w = new Worker('/worker.js', { type: 'module' });
+  w.onmessage = (e) => resolve(e.data);
+  w.onerror = (e) => resolve({ error: e.message || 'worker error' });
+});
+</script>`;
+
+test('the packed package runs in a module worker', { skip, timeout: 120000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fauxtp-worker-'));
+  let server, browser;
+  try {
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: web, encoding: 'utf8' }));
+    const site = join(dir, 'site');
+    mkdirSync(join(site, 'fauxtp'), { recursive: true });
+    execFileSync('tar', ['-xzf', join(dir, packed.filename), '-C', join(site, 'fauxtp'), '--strip-components=1']);
+    writeFileSync(join(site, 'index.html'), WORKER_PAGE);
+    writeFileSync(join(site, 'worker.js'), WORKER);
+    server = await serveFolder(site);
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    const out = await page.evaluate(() => window.result);
+    assert.equal(out.error, undefined, out.error);
+    assert.equal(out.echo, 'from a worker');
+    assert.equal(out.count, 1000);
+    assert.equal(out.timed, 7);
+    assert.ok(out.waited >= 15, `the timer fired after ${out.waited} ms`);
+  } finally {
+    await browser?.close();
+    server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
