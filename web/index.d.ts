@@ -151,10 +151,9 @@ export class From {
   readonly pid: Pid;
 }
 
-/** An opaque timer from sendAfter. */
+/** An opaque timer from sendAfter (for cancelTimer). */
 export class Timer {
   private constructor();
-  readonly id: number;
 }
 
 /** An Actor, GenServer (or Task) class. */

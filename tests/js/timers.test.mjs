@@ -127,3 +127,23 @@ test('timers fire on time while awaited calls keep the loop busy', async () => {
   assert.equal(await p.next(), 'due');
   assert.ok(calls > 100, `${calls} calls`);
 });
+
+/* The core names a timer by slot and generation, 64 bits: past 2^21 uses
+ * of a slot (a ticker reusing one slot every millisecond gets there in 35
+ * minutes) the id no longer fits a Number exactly. */
+test('a timer stays cancellable after its slot was used 2^21 times', async () => {
+  const fresh = await fauxtp.createRuntime(); // its first timer slot, from its first use
+  const p = await probe(fresh);
+  for (let i = 0; i < 2 ** 21 + 2; i++) {
+    const t = fresh.sendAfter(10000, p.pid, 'never');
+    if (!fresh.cancelTimer(t)) assert.fail(`the timer set at use ${i} of its slot could not be cancelled`);
+  }
+  const t = fresh.sendAfter(20, p.pid, 'cancelled');
+  assert.equal(fresh.cancelTimer(t), true);
+  const fired = fresh.sendAfter(1, p.pid, 'fired');
+  assert.equal(await p.next(), 'fired');
+  assert.equal(fresh.cancelTimer(fired), false);
+  await sleep(40);
+  assert.equal(p.pending(), 0);
+  fresh.close();
+});

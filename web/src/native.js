@@ -148,11 +148,6 @@ export class Native {
     return Pid.local(this.u32[this.outIndex + OUT_A], this.u32[this.outIndex + OUT_B]);
   }
 
-  outU64() {
-    this.views();
-    return this.u32[this.outIndex + OUT_A] + this.u32[this.outIndex + OUT_B] * 4294967296;
-  }
-
   /* The key of the call just made (callKey). */
   outCallKey() {
     this.views();
@@ -341,7 +336,7 @@ export class Native {
 
   /* ---- timers ---- */
 
-  /* Returns the timer id (>= 0) or an error code. */
+  /* Returns an error code; the timer id's words are out(OUT_A), out(OUT_B). */
   sendAfter(ms, to, message) {
     let rc;
     if (typeof to === 'string') {
@@ -351,11 +346,11 @@ export class Native {
       const ptr = this.stage(message);
       rc = this.m._fxw_send_after(this.w, ms, to.id, to.serial, 0, 0, ptr, this.len);
     }
-    return rc < 0 ? rc : this.outU64();
+    return rc;
   }
 
-  cancelTimer(id) {
-    return this.m._fxw_cancel_timer(this.w, id % 4294967296, Math.floor(id / 4294967296)) === FX.OK;
+  cancelTimer(lo, hi) {
+    return this.m._fxw_cancel_timer(this.w, lo, hi) === FX.OK;
   }
 
   /* ---- supervisors ---- */

@@ -5,8 +5,9 @@
  * earlier in that batch can spawn a process that takes the slot. The
  * process it held moves to `displaced` until its exit is dispatched. */
 
-/* A displaced process by its pid index and serial, as one exact Number. */
-const displacedKey = (index, serial) => serial * 4294967296 + index;
+/* A displaced process by its pid index and serial (two u32: a Number of
+ * both would round once the serial passes 2^21; displacing is rare). */
+const displacedKey = (index, serial) => `${index}.${serial}`;
 
 export class ProcTable {
   constructor() {

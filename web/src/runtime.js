@@ -130,10 +130,13 @@ export function crashReason(e) {
   return { error: 'thrown', message: String(e) };
 }
 
-/** An opaque timer handle from sendAfter. */
+/** An opaque timer handle from sendAfter: the core's 64-bit timer id as
+ * its two words (a slot reused 2^21 times has an id past 2^53, which a
+ * Number would round to another id). */
 export class Timer {
-  constructor(id) {
-    this.id = id;
+  constructor(lo, hi) {
+    this.lo = lo;
+    this.hi = hi;
     Object.freeze(this);
   }
 }
@@ -584,16 +587,16 @@ export class Runtime {
     checkTarget(target, 'sendAfter');
     if (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity) throw new TypeError('sendAfter: ms must be a finite number >= 0');
     if (this.closed) throw this.closedError('sendAfter');
-    const id = this.native.sendAfter(Math.floor(ms), target, message);
-    if (id < 0) throw new FauxtpError(id, 'sendAfter');
+    const rc = this.native.sendAfter(Math.floor(ms), target, message);
+    if (rc < 0) throw new FauxtpError(rc, 'sendAfter');
     this.schedule();
-    return new Timer(id);
+    return new Timer(this.native.out(0), this.native.out(1));
   }
 
   cancelTimer(timer) {
     if (!(timer instanceof Timer)) throw new TypeError('cancelTimer: expected a timer from sendAfter');
     if (this.closed) return false;
-    const ok = this.native.cancelTimer(timer.id);
+    const ok = this.native.cancelTimer(timer.lo, timer.hi);
     this.schedule();
     return ok;
   }
