@@ -33,6 +33,17 @@ function floodTasks(trace) {
 }
 const skip = chromiumMissing || playwrightMissing;
 
+/* A site in dir/site: the `npm pack` tarball unpacked at /fauxtp/, and
+ * these files (name -> text) beside it. */
+function packedSite(dir, files) {
+  const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: web, encoding: 'utf8' }));
+  const site = join(dir, 'site');
+  mkdirSync(join(site, 'fauxtp'), { recursive: true });
+  execFileSync('tar', ['-xzf', join(dir, packed.filename), '-C', join(site, 'fauxtp'), '--strip-components=1']);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(site, name), text);
+  return site;
+}
+
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <title>fauxtp browser test</title>
@@ -101,12 +112,7 @@ test('the packed package runs in chromium, and a 1,000,000-message flood runs in
   const dir = mkdtempSync(join(tmpdir(), 'fauxtp-browser-'));
   let server, browser;
   try {
-    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: web, encoding: 'utf8' }));
-    const site = join(dir, 'site');
-    mkdirSync(join(site, 'fauxtp'), { recursive: true });
-    execFileSync('tar', ['-xzf', join(dir, packed.filename), '-C', join(site, 'fauxtp'), '--strip-components=1']);
-    writeFileSync(join(site, 'index.html'), PAGE);
-    server = await serveFolder(site);
+    server = await serveFolder(packedSite(dir, { 'index.html': PAGE }));
     browser = await launchChromium();
     const page = await browser.newPage();
     const errors = [];
@@ -199,13 +205,7 @@ test('the packed package runs in a module worker', { skip, timeout: 120000 }, as
   const dir = mkdtempSync(join(tmpdir(), 'fauxtp-worker-'));
   let server, browser;
   try {
-    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: web, encoding: 'utf8' }));
-    const site = join(dir, 'site');
-    mkdirSync(join(site, 'fauxtp'), { recursive: true });
-    execFileSync('tar', ['-xzf', join(dir, packed.filename), '-C', join(site, 'fauxtp'), '--strip-components=1']);
-    writeFileSync(join(site, 'index.html'), WORKER_PAGE);
-    writeFileSync(join(site, 'worker.js'), WORKER);
-    server = await serveFolder(site);
+    server = await serveFolder(packedSite(dir, { 'index.html': WORKER_PAGE, 'worker.js': WORKER }));
     browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
