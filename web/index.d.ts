@@ -306,7 +306,11 @@ export class Runtime {
 
 /** Loads the module (once) and makes the default runtime. */
 export function init(options?: InitOptions): Promise<Runtime>;
-/** An isolated runtime with its own processes and registry. */
+/**
+ * An isolated runtime with its own processes and registry. Its pids are
+ * its own: another runtime refuses them with a TypeError (as a target, or
+ * inside a message), since there they would name some other process.
+ */
 export function createRuntime(options?: InitOptions): Promise<Runtime>;
 
 export function send(target: Target, message: Term): Promise<void>;

@@ -219,3 +219,40 @@ test('a closed runtime refuses what needs its core and answers queries as empty'
   assert.equal(await answer, 'fine');
   other.close();
 });
+
+/* Pids are numbered per runtime: one runtime's pid names some other
+ * process in another, so a runtime refuses the pids another made. */
+test('a runtime refuses the pids of another runtime', async () => {
+  const a = await createRuntime();
+  const b = await createRuntime();
+  const pa = await a.start(Echo);
+  const pb = await b.start(Echo);
+  assert.equal(pa.toString(), pb.toString()); // the same numbers
+  const foreign = { name: 'TypeError', message: /is a Pid of another runtime/ };
+  await assert.rejects(b.send(pa, 'misdelivered?'), foreign);
+  await assert.rejects(b.call(pa, 'misdelivered?'), foreign);
+  await assert.rejects(b.cast(pa, 'misdelivered?'), foreign);
+  assert.throws(() => b.isAlive(pa), foreign);
+  assert.throws(() => b.exit(pa, 'kill'), foreign);
+  assert.throws(() => b.register('x', pa), foreign);
+  assert.throws(() => b.sendAfter(1, pa, 'x'), foreign);
+  /* Inside a message too, with its path; nothing is sent. */
+  await assert.rejects(b.call(pb, ['hello', pa]), { name: 'TypeError', message: /value\[1\] is a Pid of another runtime/ });
+  /* A pid that comes back in a message is still its runtime's own. */
+  const back = await a.call(pa, ['me', pa]);
+  assert.ok(back[1].equals(pa));
+  assert.deepEqual(await a.call(back[1], 'again'), 'again');
+  await assert.rejects(b.send(back[1], 1), foreign);
+  /* A pid of no runtime (made by the codec) goes anywhere, as before. */
+  const decoded = fauxtp.binaryToTerm(fauxtp.termToBinary(pa));
+  assert.equal(b.isAlive(decoded), true);
+  class Linker extends Actor {
+    init(other) {
+      this.link(other);
+    }
+  }
+  await assert.rejects(b.start(Linker, pa), foreign);
+  assert.equal(await b.call(pb, 'still fine'), 'still fine');
+  a.close();
+  b.close();
+});

@@ -17,7 +17,7 @@
  * error's name and message; terminate runs when the process stops itself
  * or crashes, never when an exit signal it does not trap ends it. */
 import { PROC, Proc, Killed, StopSignal } from './process.js';
-import { crashReason } from './runtime.js';
+import { crashReason, checkPid } from './runtime.js';
 import { defaultRuntime } from './default.js';
 import { FX, ExitError, FauxtpError } from './errors.js';
 import { ANY, Pid, atom } from './terms.js';
@@ -90,10 +90,6 @@ class ActorProc extends Proc {
   }
 }
 
-/** Ensures a Pid argument. */
-function checkPid(pid, what) {
-  if (!(pid instanceof Pid)) throw new TypeError(`${what}: expected a Pid`);
-}
 
 /**
  * A process whose behaviour is written in JavaScript. Subclass it and
@@ -143,8 +139,8 @@ export class Actor {
   }
 
   link(pid) {
-    checkPid(pid, 'link');
     const proc = this[PROC];
+    checkPid(pid, 'link', proc.rt.native);
     const rc = proc.rt.native.link(proc.pid, pid);
     if (rc < 0 && rc !== FX.ENOPROC) throw new FauxtpError(rc, 'link');
     proc.rt.schedule();
@@ -152,8 +148,8 @@ export class Actor {
   }
 
   unlink(pid) {
-    checkPid(pid, 'unlink');
     const proc = this[PROC];
+    checkPid(pid, 'unlink', proc.rt.native);
     proc.rt.native.unlink(proc.pid, pid);
     proc.rt.schedule();
     return true;
@@ -161,8 +157,8 @@ export class Actor {
 
   /** Monitors pid: ["DOWN", ref, "process", pid, reason] arrives when it ends. */
   monitor(pid) {
-    checkPid(pid, 'monitor');
     const proc = this[PROC];
+    checkPid(pid, 'monitor', proc.rt.native);
     const ref = proc.rt.native.monitor(proc.pid, pid);
     if (typeof ref === 'number') throw new FauxtpError(ref, 'monitor');
     proc.rt.schedule();

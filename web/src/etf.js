@@ -29,6 +29,8 @@ import {
   Pid,
   Ref,
   atom,
+  ownPid,
+  pidOwner,
   typeMatcherName
 } from './terms.js';
 
@@ -492,6 +494,9 @@ export class Encoder {
     this.pos = 0;
     this.bitBytes = false;
     this.busy = false;
+    /* A runtime's codec (native.js): it refuses the pids of other
+     * runtimes, and marks the local pids it decodes as its own. */
+    this.owner = null;
   }
 
   /**
@@ -552,7 +557,7 @@ export class Encoder {
   decode(bytes, offset = 0, length = bytes.length - offset, options) {
     /* The commonest message, an int32, read in line (as writeInt32 wrote it). */
     if (length === 3 && bytes[offset + 1] === SMALL_INT && bytes[offset] === ETF_VERSION) return bytes[offset + 2];
-    return decodeSlice(bytes, offset, length, options?.exact === true);
+    return decodeSlice(bytes, offset, length, options?.exact === true, this.owner);
   }
 
   /* ---- the buffer ---- */
@@ -801,6 +806,10 @@ export class Encoder {
   }
 
   pid(v) {
+    if (this.owner !== null) {
+      const owner = pidOwner(v);
+      if (owner !== undefined && owner !== this.owner) throw new EncodeFault('is a Pid of another runtime: cannot be sent in this one');
+    }
     this.ensure(1);
     this.buf[this.pos++] = NEW_PID;
     this.node(v.node);
@@ -1193,13 +1202,15 @@ class Reader {
     this.p = 0;
     this.end = 0;
     this.exact = false;
+    this.owner = null; // whose local pids these are (Encoder.owner)
   }
 
-  read(bytes, offset, length, exact) {
+  read(bytes, offset, length, exact, owner) {
     this.b = bytes;
     this.p = offset;
     this.end = offset + length;
     this.exact = exact;
+    this.owner = owner;
     try {
       this.need(1);
       if (bytes[offset] !== ETF_VERSION) throw this.fail(`version byte is ${bytes[offset]}, not ${ETF_VERSION}`, 'badversion');
@@ -1210,6 +1221,7 @@ class Reader {
       return v;
     } finally {
       this.b = EMPTY; // hold on to nobody's buffer
+      this.owner = null;
     }
   }
 
@@ -1421,7 +1433,8 @@ class Reader {
     const id = this.u32();
     const serial = this.u32();
     const creation = tag === NEW_PID ? this.u32() : this.u8();
-    return new Pid(node, id, serial, creation);
+    const pid = new Pid(node, id, serial, creation);
+    return this.owner !== null && node === LOCAL_NODE && creation === 0 ? ownPid(pid, this.owner) : pid;
   }
 
   ref(tag) {
@@ -1542,11 +1555,11 @@ class Reader {
 const EMPTY = new Uint8Array(0);
 const reader = new Reader();
 
-function decodeSlice(bytes, offset, length, exact) {
+function decodeSlice(bytes, offset, length, exact, owner = null) {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('ETF input must be a Uint8Array');
   if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > bytes.length)
     throw new RangeError(`slice [${offset}, ${offset}+${length}) is outside the ${bytes.length}-byte input`);
-  return reader.read(bytes, offset, length, exact);
+  return reader.read(bytes, offset, length, exact, owner);
 }
 
 /**

@@ -8,7 +8,7 @@
  * Memory may grow during any call into wasm, which detaches the old
  * ArrayBuffer: the views are refreshed whenever they went stale. */
 import { Encoder, writeInt32, ETF_VERSION } from './etf.js';
-import { Pid, Ref, LOCAL_NODE } from './terms.js';
+import { Pid, Ref, LOCAL_NODE, ownPid } from './terms.js';
 import { FX, FauxtpError } from './errors.js';
 
 const OUT_A = 0;
@@ -39,6 +39,7 @@ export class Native {
     if (!this.w) throw new Error('fauxtp: out of memory creating a runtime');
     this.outIndex = module._fxw_out(this.w) >>> 2;
     this.encoder = new Encoder();
+    this.encoder.owner = this;
     this.inPtr = 0;
     this.inCap = 0;
     this.u8 = module.HEAPU8;
@@ -143,9 +144,14 @@ export class Native {
     return this.u32[this.outIndex + i];
   }
 
+  /* A pid of this runtime, marked as its own (terms.js ownPid). */
+  localPid(index, gen) {
+    return ownPid(Pid.local(index, gen), this);
+  }
+
   outPid() {
     this.views();
-    return Pid.local(this.u32[this.outIndex + OUT_A], this.u32[this.outIndex + OUT_B]);
+    return this.localPid(this.u32[this.outIndex + OUT_A], this.u32[this.outIndex + OUT_B]);
   }
 
   /* The key of the call just made (callKey). */
@@ -460,8 +466,8 @@ export class Native {
     for (let i = 0; i < n; i++) {
       const h = (base + at) >>> 2;
       const kind = TRACE_KINDS[u32[h]];
-      const pid = Pid.local(u32[h + 1], u32[h + 2]);
-      const from = u32[h + 3] === 0 && u32[h + 4] === 0 ? null : Pid.local(u32[h + 3], u32[h + 4]);
+      const pid = this.localPid(u32[h + 1], u32[h + 2]);
+      const from = u32[h + 3] === 0 && u32[h + 4] === 0 ? null : this.localPid(u32[h + 3], u32[h + 4]);
       const time = u32[h + 5] + u32[h + 6] * 4294967296;
       at += 28;
       const message = batch.term(at);
@@ -501,9 +507,9 @@ const FROM_FIELDS = [19, 23, 27, 49, 53, 57, 61]; // pid id, serial, creation; r
 /* A batch term's length word that says "a From as seven numbers". */
 const FROM_MARK = 0xffffffff;
 
-/* The [pid, ref] pair of a From's seven numbers. */
-function fromTerm(v) {
-  return [new Pid(LOCAL_NODE, v[0], v[1], v[2]), new Ref(LOCAL_NODE, v[3], [v[4], v[5], v[6]])];
+/* The [pid, ref] pair of a From's seven numbers, in native's runtime. */
+function fromTerm(v, native) {
+  return [ownPid(new Pid(LOCAL_NODE, v[0], v[1], v[2]), native), new Ref(LOCAL_NODE, v[3], [v[4], v[5], v[6]])];
 }
 
 /**
@@ -532,7 +538,7 @@ export class From {
 
   /** The decoded [pid, tag] pair. */
   get term() {
-    if (this.bytes === null) return fromTerm(this.numbers());
+    if (this.bytes === null) return fromTerm(this.numbers(), this.native);
     const b = Uint8Array.from(this.bytes, (c) => c.charCodeAt(0));
     return this.native.encoder.decode(b, 0, b.length);
   }
@@ -597,7 +603,7 @@ export class Batch {
   term(at) {
     const i = this.base + at;
     const len = this.words[i >>> 2];
-    if (len === FROM_MARK) return fromTerm(this.fromNumbers(at));
+    if (len === FROM_MARK) return fromTerm(this.fromNumbers(at), this.native);
     return len ? this.encoder.decode(this.bytes, i + 4, len) : undefined;
   }
 

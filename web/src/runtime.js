@@ -20,7 +20,7 @@ import { PendingCalls } from './calls.js';
 import { ProcTable } from './procs.js';
 import * as supervision from './supervisor.js';
 import { FX, ExitError, FauxtpError, ReceiveTimeout, errName } from './errors.js';
-import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE } from './terms.js';
+import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE, pidOwner } from './terms.js';
 
 const EV_MATCH = 1;
 const EV_TIMEOUT = 2;
@@ -110,14 +110,14 @@ function checkName(name, what) {
   if (typeof name !== 'string' || name.length === 0) throw new TypeError(`${what}: a name is a non-empty string`);
 }
 
-function checkPid(pid, what) {
+/* native: the runtime's; a pid another runtime made or decoded names
+ * some other process here (pids are numbered per runtime). */
+export function checkPid(pid, what, native) {
   if (!(pid instanceof Pid) || pid.node !== LOCAL_NODE || pid.creation !== 0) throw new TypeError(`${what}: expected a local Pid`);
+  const owner = pidOwner(pid);
+  if (owner !== undefined && owner !== native) throw new TypeError(`${what}: ${pid} is a Pid of another runtime`);
 }
 
-function checkTarget(target, what) {
-  if (typeof target === 'string') checkName(target, what);
-  else checkPid(target, what);
-}
 
 /** Reasons given as strings mean atoms ('normal', 'kill', 'shutdown'). */
 export function reasonTerm(reason) {
@@ -156,6 +156,7 @@ export class Runtime {
     this.anyEntry = undefined;
     this.anyEntry = this.patternEntry([ANY]);
     this.startLog = null; // { pid, started } of supervised actors, while a supervisor starts
+    this.checkedPid = null; // checkTarget's
     this.tracers = null;
     this.scheduled = false;
     this.pumping = false;
@@ -365,7 +366,7 @@ export class Runtime {
             break;
           }
           case EV_START:
-            this.startSupervised(w[h + 5], Pid.local(index, gen), batch.term(termsAt));
+            this.startSupervised(w[h + 5], this.native.localPid(index, gen), batch.term(termsAt));
             break;
         }
       } catch (e) {
@@ -484,7 +485,7 @@ export class Runtime {
     if (this.closed) return Promise.reject(this.closedError(what));
     let rc;
     try {
-      checkTarget(target, what);
+      this.checkTarget(target, what);
       rc = what === 'cast' ? this.native.cast(target, value) : this.native.send(target, value);
     } catch (e) {
       return Promise.reject(e);
@@ -498,7 +499,7 @@ export class Runtime {
     if (this.closed) return Promise.reject(this.closedError('call'));
     let id;
     try {
-      checkTarget(target, 'call');
+      this.checkTarget(target, 'call');
       if (timeout !== Infinity && (typeof timeout !== 'number' || !(timeout >= 0))) throw new TypeError('call: timeout must be a number of milliseconds >= 0');
       id = this.native.call(target, request, timeout === Infinity ? -1 : Math.floor(timeout));
     } catch (e) {
@@ -507,6 +508,17 @@ export class Runtime {
     if (id < 0) return Promise.reject(this.targetError(id, target, 'call'));
     this.schedule();
     return this.calls.add(id);
+  }
+
+  /* A message's target: a name, or a pid of this runtime. The last pid that
+   * passed is not checked again (a pid's owner never changes): messages in
+   * a loop to one process pay for one check. */
+  checkTarget(target, what) {
+    if (typeof target === 'string') checkName(target, what);
+    else if (target !== this.checkedPid) {
+      checkPid(target, what, this.native);
+      this.checkedPid = target;
+    }
   }
 
   targetError(rc, target, what) {
@@ -541,7 +553,7 @@ export class Runtime {
 
   register(name, pid) {
     checkName(name, 'register');
-    checkPid(pid, 'register');
+    checkPid(pid, 'register', this.native);
     if (this.closed) return false;
     const rc = this.native.register(name, pid);
     if (rc === FX.OK) return true;
@@ -568,7 +580,7 @@ export class Runtime {
   /* ---- processes and signals ---- */
 
   exit(pid, reason) {
-    checkPid(pid, 'exit');
+    checkPid(pid, 'exit', this.native);
     if (this.closed) return true; // as to a process that is gone
     const rc = this.native.exit(pid, reasonTerm(reason));
     if (rc < 0 && rc !== FX.ENOPROC) throw new FauxtpError(rc, 'exit');
@@ -577,14 +589,14 @@ export class Runtime {
   }
 
   isAlive(pid) {
-    checkPid(pid, 'isAlive');
+    checkPid(pid, 'isAlive', this.native);
     return !this.closed && this.native.isAlive(pid);
   }
 
   /* ---- timers ---- */
 
   sendAfter(ms, target, message) {
-    checkTarget(target, 'sendAfter');
+    this.checkTarget(target, 'sendAfter');
     if (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity) throw new TypeError('sendAfter: ms must be a finite number >= 0');
     if (this.closed) throw this.closedError('sendAfter');
     const rc = this.native.sendAfter(Math.floor(ms), target, message);
@@ -630,7 +642,7 @@ export class Runtime {
   /* The core's view (links, supervisor, mailbox, trap_exit), with what only
    * JavaScript knows about its own actors (class name, status). */
   processInfo(pid) {
-    checkPid(pid, 'processInfo');
+    checkPid(pid, 'processInfo', this.native);
     if (this.closed) return null;
     const core = this.native.processInfo(pid);
     if (!core) return null;

@@ -211,6 +211,21 @@ export class Pid {
   }
 }
 
+/* The runtime (its Native) a local pid came from, for the pids a runtime
+ * made or decoded: pids are numbered per runtime, so one runtime's pid
+ * names some other process, or none, in another. Pids made by hand or by
+ * binaryToTerm have no owner. */
+const owners = new WeakMap();
+
+export function ownPid(pid, owner) {
+  owners.set(pid, owner);
+  return pid;
+}
+
+export function pidOwner(pid) {
+  return owners.get(pid);
+}
+
 /** A reference: opaque, immutable, compared with `equals()`. */
 export class Ref {
   /**
