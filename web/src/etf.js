@@ -460,6 +460,18 @@ function typeTuple(name) {
  */
 
 /**
+ * Bytes as a string of byte values (one char each, in chunks: apply takes
+ * only so many arguments), cheaper to keep than a typed array.
+ * @param {Uint8Array} bytes
+ * @returns {string}
+ */
+export function byteString(bytes) {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096));
+  return s;
+}
+
+/**
  * Writes an int32 (not -0) at bytes[at] in its smallest form, as
  * term_to_binary does; returns the bytes written (2 or 5).
  * @param {Uint8Array} bytes

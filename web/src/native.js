@@ -7,7 +7,7 @@
  *
  * Memory may grow during any call into wasm, which detaches the old
  * ArrayBuffer: the views are refreshed whenever they went stale. */
-import { Encoder, writeInt32, ETF_VERSION } from './etf.js';
+import { Encoder, byteString, writeInt32, ETF_VERSION } from './etf.js';
 import { Pid, Ref, LOCAL_NODE, ownPid } from './terms.js';
 import { FX, FauxtpError } from './errors.js';
 
@@ -618,7 +618,7 @@ export class Batch {
   raw(at) {
     const i = this.base + at;
     const len = this.words[i >>> 2];
-    return String.fromCharCode.apply(null, this.bytes.subarray(i + 4, i + 4 + len));
+    return byteString(this.bytes.subarray(i + 4, i + 4 + len));
   }
 
   /* A call's From at `at`, kept without decoding: its seven numbers when

@@ -16,7 +16,7 @@
  * a nested C supervisor. */
 import { defaultRuntime } from './default.js';
 import { FauxtpError } from './errors.js';
-import { Encoder } from './etf.js';
+import { Encoder, byteString } from './etf.js';
 import { Pid, atom, list } from './terms.js';
 
 const STRATEGIES = { one_for_one: 0, one_for_all: 1, rest_for_one: 2 };
@@ -26,14 +26,6 @@ const SUPERVISOR = atom('supervisor');
 function checkCount(v, what, max) {
   if (!Number.isInteger(v) || v < 0 || v > max) throw new TypeError(`${what} must be an integer in 0..${max}`);
   return v;
-}
-
-/* Bytes as a string of byte values, in chunks (apply takes only so many
- * arguments). */
-function byteString(bytes) {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096));
-  return s;
 }
 
 /* The spec term bindings/emscripten.c reads:
