@@ -680,11 +680,11 @@ EXPORT int fxw_monitor(fxw_t *w, uint32_t wi, uint32_t wg, uint32_t ti, uint32_t
   return err ? err : result_term(w, ref);
 }
 
-EXPORT int fxw_demonitor(fxw_t *w, const uint8_t *etf, uint32_t len) {
+EXPORT int fxw_demonitor(fxw_t *w, uint32_t wi, uint32_t wg, const uint8_t *etf, uint32_t len) {
   if (!w) return FX_EINVAL;
   fx_term_t ref;
   int err = decode(w, etf, len, &ref);
-  return err ? err : fx_demonitor(w->rt, ref);
+  return err ? err : fx_demonitor(w->rt, pid_of(wi, wg), ref);
 }
 
 EXPORT int fxw_exit(fxw_t *w, uint32_t index, uint32_t gen, const uint8_t *etf, uint32_t len) {

@@ -251,7 +251,7 @@ TEST(call_refs_are_refs_no_make_ref_equals_and_survive_etf) {
     if (i < 3) ASSERT_OK(fx_reply(rt, fake, FX_NIL));
   }
   ASSERT_EQ(r.done, 0);
-  ASSERT_ERR(fx_demonitor(rt, ref), FX_ENOTFOUND); /* not a monitor */
+  ASSERT_ERR(fx_demonitor(rt, srv, ref), FX_ENOTFOUND); /* not a monitor */
   /* Through ETF and back (as a host replies): the same ref, the same call. */
   uint8_t buf[256];
   size_t len;

@@ -136,8 +136,9 @@ TEST(monitors_deliver_down_once_and_noproc_for_the_dead) {
   ASSERT_OK(fx_process_monitors(rt, pa, h, held, 4, &n)); /* monitored, holding none */
   ASSERT_EQ(n, 0);
   ASSERT_ERR(fx_process_monitors(rt, pw, NULL, held, 4, &n), FX_EINVAL);
-  ASSERT_OK(fx_demonitor(rt, r2));
-  ASSERT_ERR(fx_demonitor(rt, r2), FX_ENOTFOUND);
+  ASSERT_ERR(fx_demonitor(rt, pa, r2), FX_ENOTFOUND); /* not pa's monitor: it stays */
+  ASSERT_OK(fx_demonitor(rt, pw, r2));
+  ASSERT_ERR(fx_demonitor(rt, pw, r2), FX_ENOTFOUND);
   ASSERT_OK(fx_process_monitors(rt, pw, h, held, 4, &n));
   ASSERT_EQ(n, 1);
   ASSERT(fx_term_equal(rt, held[0], r1));
@@ -148,7 +149,7 @@ TEST(monitors_deliver_down_once_and_noproc_for_the_dead) {
   fx_term_format(rt, r1, rs, sizeof rs);
   snprintf(want, sizeof want, "{'DOWN',%s,process,%s,bye}", rs, pidtext(pa, pt));
   ASSERT_STREQ(w.log, want);
-  ASSERT_ERR(fx_demonitor(rt, r1), FX_ENOTFOUND); /* fired already */
+  ASSERT_ERR(fx_demonitor(rt, pw, r1), FX_ENOTFOUND); /* fired already */
   /* Monitoring a dead pid: DOWN with noproc at once. */
   w.log[0] = 0;
   ASSERT_OK(fx_monitor(rt, pw, pa, h, &r3));

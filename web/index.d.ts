@@ -179,6 +179,8 @@ export class Actor<State = any> {
   unlink(pid: Pid): true;
   /** ["DOWN", ref, "process", pid, reason] arrives when pid ends. */
   monitor(pid: Pid): Ref;
+  /** Turns off a monitor this actor holds: true when it was still active
+   * (false for one that fired, another process's, or another runtime's). */
   demonitor(ref: Ref): boolean;
   /** While on, exit signals arrive as ["EXIT", pid, reason] messages. */
   trapExits(on?: boolean): void;

@@ -108,10 +108,12 @@ int fx_monitor(fx_runtime_t *rt, fx_pid_t watcher, fx_pid_t target, fx_heap_t *h
   return FX_OK;
 }
 
-int fx_demonitor(fx_runtime_t *rt, fx_term_t ref) {
+int fx_demonitor(fx_runtime_t *rt, fx_pid_t watcher, fx_term_t ref) {
   if (!rt) return FX_EINVAL;
   uint64_t key = fx__ref_key(rt, ref), v;
   if (!key || !fx__map64_get(&rt->monitors, key, &v)) return FX_ENOTFOUND;
+  /* As erlang:demonitor/1: only the monitoring process turns it off. */
+  if (((const fx_monitor_t *)(uintptr_t)v)->watcher != watcher) return FX_ENOTFOUND;
   fx__monitor_remove(rt, key);
   return FX_OK;
 }

@@ -571,14 +571,17 @@ static void monitor(ctx_t *c) {
   FUZZ_CHECK(mailbox(c, w) == before + !t_alive, "a monitor of the dead sends 'DOWN' at once");
 }
 
+/* By its watcher, or (by odd) by any process: another turns nothing off. */
 static void demonitor(ctx_t *c) {
-  uint8_t k = fuzz_u8(&c->in);
+  uint8_t k = fuzz_u8(&c->in), by = fuzz_u8(&c->in);
   if (c->nmons == 0) return;
   mmonitor_t *m = &c->mons[k % c->nmons];
-  int err = fx_demonitor(c->rt, m->ref);
-  FUZZ_CHECK(err == (m->active ? FX_OK : FX_ENOTFOUND), "demonitor of an %s monitor: %s",
-             m->active ? "active" : "inactive", fx_err_name(err));
-  m->active = 0;
+  int who = by & 1 ? pick(c, by >> 1) : m->watcher;
+  int err = fx_demonitor(c->rt, pid_of(c, who), m->ref);
+  int off = m->active && who == m->watcher;
+  FUZZ_CHECK(err == (off ? FX_OK : FX_ENOTFOUND), "demonitor of an %s monitor by %s: %s",
+             m->active ? "active" : "inactive", who == m->watcher ? "its watcher" : "another", fx_err_name(err));
+  if (off) m->active = 0;
 }
 
 static void trap(ctx_t *c) {

@@ -37,7 +37,7 @@ test('malformed ETF is refused with an error code by every entry point', async (
     assert.ok(m._fxw_reply_etf(n.w, p, len, p, len) < 0);
     assert.ok(m._fxw_exit(n.w, pid.id, pid.serial, p, len) < 0);
     assert.ok(m._fxw_host_exit(n.w, pid.id, pid.serial, p, len) < 0);
-    assert.ok(m._fxw_demonitor(n.w, p, len) < 0);
+    assert.ok(m._fxw_demonitor(n.w, pid.id, pid.serial, p, len) < 0);
     assert.ok(m._fxw_pattern(n.w, p, len) < 0);
     assert.ok(m._fxw_supervisor_start(n.w, p, len, 0, 0) < 0);
     assert.ok(m._fxw_send_after(n.w, 10, pid.id, pid.serial, 0, 0, p, len) < 0);

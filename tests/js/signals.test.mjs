@@ -227,3 +227,34 @@ test('stop(reason) runs terminate with that reason', async () => {
   await until(() => !rt.isAlive(w));
   assert.deepEqual(terminated.at(-1), ['stopper', 'shutdown']);
 });
+
+/* As erlang:demonitor/1: a monitor is turned off by the process that
+ * holds it only. Refs are numbered per runtime, so another runtime's ref
+ * may have a monitor's very numbers: it turns nothing off either. */
+test('only the monitoring process turns its monitor off, and not with another runtime\'s ref', async () => {
+  const a = await fauxtp.createRuntime();
+  const b = await fauxtp.createRuntime();
+  const run = async (r) => {
+    const w = await r.start(Worker, 'd');
+    const p = await probe(r);
+    return { w, p, ref: p.actor().monitor(w) };
+  };
+  const inA = await run(a);
+  const inB = await run(b);
+  assert.ok(inA.ref.equals(inB.ref), 'the same numbers in both runtimes');
+  assert.equal(inB.p.actor().demonitor(inA.ref), false);
+  const other = await probe(b);
+  assert.equal(other.actor().demonitor(inB.ref), false, 'not its monitor');
+  assert.throws(() => other.actor().demonitor('ref'), { name: 'TypeError' });
+  /* Nor may it travel to the other runtime inside a message. */
+  await assert.rejects(b.send(other.pid, ['tag', inA.ref]), { name: 'TypeError', message: /value\[1\] is a Ref of another runtime/ });
+  await b.send(inB.w, 'crash');
+  const down = await inB.p.next();
+  assert.equal(down[0], 'DOWN');
+  assert.ok(down[1].equals(inB.ref));
+  assert.equal(other.pending(), 0);
+  /* The monitor's own process still turns it off. */
+  assert.equal(inA.p.actor().demonitor(inA.ref), true);
+  a.close();
+  b.close();
+});

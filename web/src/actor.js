@@ -20,7 +20,7 @@ import { PROC, Proc, Killed, StopSignal } from './process.js';
 import { crashReason, checkPid } from './runtime.js';
 import { defaultRuntime } from './default.js';
 import { FX, ExitError, FauxtpError } from './errors.js';
-import { ANY, Pid, atom } from './terms.js';
+import { ANY, Pid, Ref, atom, ownerOf } from './terms.js';
 
 const isThenable = (x) => x !== null && (typeof x === 'object' || typeof x === 'function') && typeof x.then === 'function';
 
@@ -168,7 +168,10 @@ export class Actor {
   /** @returns {boolean} true when the monitor was still active */
   demonitor(ref) {
     const proc = this[PROC];
-    return proc.rt.native.demonitor(ref) === FX.OK;
+    if (!(ref instanceof Ref)) throw new TypeError('demonitor: expected the Ref that monitor returned');
+    const owner = ownerOf(ref);
+    if (owner !== undefined && owner !== proc.rt.native) return false; // another runtime's: no monitor here
+    return proc.rt.native.demonitor(proc.pid, ref) === FX.OK;
   }
 
   /** Exit signals from links arrive as ["EXIT", pid, reason] messages while on. */

@@ -29,8 +29,8 @@ import {
   Pid,
   Ref,
   atom,
-  ownPid,
-  pidOwner,
+  own,
+  ownerOf,
   typeMatcherName
 } from './terms.js';
 
@@ -817,11 +817,15 @@ export class Encoder {
     else this.atomText(atom(name)[ATOM_UTF8]);
   }
 
+  /* A pid or ref of another runtime would name or equal one of this
+   * runtime's own. */
+  checkOwner(v, what) {
+    const owner = ownerOf(v);
+    if (owner !== undefined && owner !== this.owner) throw new EncodeFault(`is a ${what} of another runtime: cannot be sent in this one`);
+  }
+
   pid(v) {
-    if (this.owner !== null) {
-      const owner = pidOwner(v);
-      if (owner !== undefined && owner !== this.owner) throw new EncodeFault('is a Pid of another runtime: cannot be sent in this one');
-    }
+    if (this.owner !== null) this.checkOwner(v, 'Pid');
     this.ensure(1);
     this.buf[this.pos++] = NEW_PID;
     this.node(v.node);
@@ -832,6 +836,7 @@ export class Encoder {
   }
 
   ref(v) {
+    if (this.owner !== null) this.checkOwner(v, 'Ref');
     const n = v.ids.length;
     this.ensure(3);
     this.buf[this.pos++] = NEWER_REF;
@@ -1446,7 +1451,7 @@ class Reader {
     const serial = this.u32();
     const creation = tag === NEW_PID ? this.u32() : this.u8();
     const pid = new Pid(node, id, serial, creation);
-    return this.owner !== null && node === LOCAL_NODE && creation === 0 ? ownPid(pid, this.owner) : pid;
+    return this.owner !== null && node === LOCAL_NODE && creation === 0 ? own(pid, this.owner) : pid;
   }
 
   ref(tag) {
@@ -1459,7 +1464,8 @@ class Reader {
     const creation = tag === NEWER_REF ? this.u32() : this.u8();
     const ids = [];
     for (let i = 0; i < n; i++) ids.push(this.u32());
-    return new Ref(node, creation, ids);
+    const ref = new Ref(node, creation, ids);
+    return this.owner !== null && node === LOCAL_NODE && creation === 0 ? own(ref, this.owner) : ref;
   }
 
   tuple(tag, depth) {

@@ -8,7 +8,7 @@
  * Memory may grow during any call into wasm, which detaches the old
  * ArrayBuffer: the views are refreshed whenever they went stale. */
 import { Encoder, byteString, writeInt32, ETF_VERSION } from './etf.js';
-import { Pid, Ref, LOCAL_NODE, ownPid } from './terms.js';
+import { Pid, Ref, LOCAL_NODE, own } from './terms.js';
 import { FX, FauxtpError } from './errors.js';
 
 const OUT_A = 0;
@@ -144,9 +144,9 @@ export class Native {
     return this.u32[this.outIndex + i];
   }
 
-  /* A pid of this runtime, marked as its own (terms.js ownPid). */
+  /* A pid of this runtime, marked as its own (terms.js own). */
   localPid(index, gen) {
-    return ownPid(Pid.local(index, gen), this);
+    return own(Pid.local(index, gen), this);
   }
 
   outPid() {
@@ -326,9 +326,9 @@ export class Native {
     return rc < 0 ? rc : this.outTerm();
   }
 
-  demonitor(ref) {
+  demonitor(watcher, ref) {
     const ptr = this.stage(ref);
-    return this.m._fxw_demonitor(this.w, ptr, this.len);
+    return this.m._fxw_demonitor(this.w, watcher.id, watcher.serial, ptr, this.len);
   }
 
   exit(pid, reason) {
@@ -509,7 +509,7 @@ const FROM_MARK = 0xffffffff;
 
 /* The [pid, ref] pair of a From's seven numbers, in native's runtime. */
 function fromTerm(v, native) {
-  return [ownPid(new Pid(LOCAL_NODE, v[0], v[1], v[2]), native), new Ref(LOCAL_NODE, v[3], [v[4], v[5], v[6]])];
+  return [own(new Pid(LOCAL_NODE, v[0], v[1], v[2]), native), own(new Ref(LOCAL_NODE, v[3], [v[4], v[5], v[6]]), native)];
 }
 
 /**

@@ -20,7 +20,7 @@ import { PendingCalls } from './calls.js';
 import { ProcTable } from './procs.js';
 import * as supervision from './supervisor.js';
 import { FX, ExitError, FauxtpError, ReceiveTimeout, errName } from './errors.js';
-import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE, pidOwner } from './terms.js';
+import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE, ownerOf } from './terms.js';
 
 const EV_MATCH = 1;
 const EV_TIMEOUT = 2;
@@ -114,7 +114,7 @@ function checkName(name, what) {
  * some other process here (pids are numbered per runtime). */
 export function checkPid(pid, what, native) {
   if (!(pid instanceof Pid) || pid.node !== LOCAL_NODE || pid.creation !== 0) throw new TypeError(`${what}: expected a local Pid`);
-  const owner = pidOwner(pid);
+  const owner = ownerOf(pid);
   if (owner !== undefined && owner !== native) throw new TypeError(`${what}: ${pid} is a Pid of another runtime`);
 }
 

@@ -211,19 +211,20 @@ export class Pid {
   }
 }
 
-/* The runtime (its Native) a local pid came from, for the pids a runtime
- * made or decoded: pids are numbered per runtime, so one runtime's pid
- * names some other process, or none, in another. Pids made by hand or by
- * binaryToTerm have no owner. */
+/* The runtime (its Native) a local pid or ref came from, for those a
+ * runtime made or decoded: both are numbered per runtime, so one runtime's
+ * pid names some other process, or none, in another, and its ref may equal
+ * one of the other's. Pids and refs made by hand or by binaryToTerm have
+ * no owner. */
 const owners = new WeakMap();
 
-export function ownPid(pid, owner) {
-  owners.set(pid, owner);
-  return pid;
+export function own(term, owner) {
+  owners.set(term, owner);
+  return term;
 }
 
-export function pidOwner(pid) {
-  return owners.get(pid);
+export function ownerOf(term) {
+  return owners.get(term);
 }
 
 /** A reference: opaque, immutable, compared with `equals()`. */

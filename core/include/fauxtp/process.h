@@ -196,8 +196,10 @@ int fx_unlink(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b);
  * {'DOWN', Ref, process, Target, Reason} message, sent at once with reason
  * noproc when target is dead. */
 int fx_monitor(fx_runtime_t *rt, fx_pid_t watcher, fx_pid_t target, fx_heap_t *h, fx_term_t *ref);
-/* Removes a monitor; FX_ENOTFOUND when it is not active (already fired). */
-int fx_demonitor(fx_runtime_t *rt, fx_term_t ref);
+/* Removes the monitor ref that watcher holds; FX_ENOTFOUND when it is not
+ * active (already fired) or is not watcher's (as erlang:demonitor/1, a
+ * process cannot turn off another's monitor). */
+int fx_demonitor(fx_runtime_t *rt, fx_pid_t watcher, fx_term_t ref);
 /* Writes the refs (built in h) of up to cap monitors pid holds and that
  * are still active, newest first; *n gets how many there are. FX_ENOMEM
  * when h cannot hold them. */
