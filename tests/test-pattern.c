@@ -707,6 +707,17 @@ TEST(text_matches_atom) {
   ASSERT_EQ(match1(&f, ok, T, FX_ATOM(ERROR), out, &n), -1);
   ASSERT_EQ(match1(&f, ok, T, bin(h, "okay"), out, &n), -1);
   ASSERT_EQ(match1(&f, ok, T, fx_small(0), out, &n), -1);
+  /* A host's bytes (a Uint8Array: whole-byte BIT_BINARY_EXT) are no text:
+   * they match the binary "ok", text or bytes, never the atom. */
+  static const uint8_t ok_bytes_etf[] = {131, 77, 0, 0, 0, 2, 8, 'o', 'k'};
+  fx_term_t ok_bytes;
+  ASSERT_OK(fx_etf_decode(rt, ok_bytes_etf, sizeof ok_bytes_etf, h, &ok_bytes));
+  ASSERT(fx_binary_is_bytes(ok_bytes));
+  ASSERT_EQ(match1(&f, ok_bytes, T, FX_ATOM(OK), out, &n), -1);
+  ASSERT_EQ(match1(&f, ok_bytes, T, bin(h, "ok"), out, &n), 0);
+  ASSERT_EQ(match1(&f, ok_bytes, T, ok_bytes, out, &n), 0);
+  ASSERT_EQ(match1(&f, ok, T, ok_bytes, out, &n), 0);
+  ASSERT_EQ(match1(&f, ok_bytes, T, bin(h, "ko"), out, &n), -1);
   /* The JavaScript shape: ["reply", ANY] against {reply, 1}. */
   fx_term_t reply = tup(h, 2, bin(h, "reply"), ANY);
   ASSERT_EQ(match1(&f, reply, T, tup(h, 2, atom(rt, "reply"), fx_small(1)), out, &n), 0);

@@ -127,12 +127,12 @@ static void emit_imm(pat_builder_t *b, fx_term_t t) {
   emit(b, (uint32_t)(t >> 32));
 }
 
-/* A binary literal. With FX_PATTERN_TEXT_MATCHES_ATOM it also matches the
- * atom of the same text; if that atom exists now its index is stored so the
+/* A binary literal. With FX_PATTERN_TEXT_MATCHES_ATOM a text literal (not a
+ * host's bytes) also matches the atom of the same text; if that atom exists now its index is stored so the
  * match is a word compare (atoms are never freed, so the index stays valid);
  * an atom interned later is still found by comparing texts. */
 static void emit_binary(pat_builder_t *b, fx_term_t t) {
-  if (!(b->flags & FX_PATTERN_TEXT_MATCHES_ATOM)) {
+  if (!(b->flags & FX_PATTERN_TEXT_MATCHES_ATOM) || fx_binary_is_bytes(t)) {
     emit(b, OP_BIN);
     emit(b, add_lit(b, t));
     return;

@@ -40,7 +40,9 @@ typedef struct fx_pattern fx_pattern_t;
 
 enum fx_pattern_flags {
   /* A binary literal also matches an atom with the same text (the
-   * JavaScript bindings use this: strings stand for both). */
+   * JavaScript bindings use this: strings stand for both). A host's bytes
+   * (a binary decoded from a whole-byte BIT_BINARY_EXT, a Uint8Array in
+   * JavaScript) are not text: they match binaries only. */
   FX_PATTERN_TEXT_MATCHES_ATOM = 1u << 0
 };
 
