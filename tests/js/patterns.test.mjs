@@ -205,3 +205,68 @@ test('a receive loop whose clauses change between receives matches with the new 
   while (rt.isAlive(pid)) await sleep(2);
   assert.deepEqual(seen, [['first', 'a'], ['second', 'b'], 'zero', 'minus zero', 'k1', 'k2']);
 });
+
+/* Whether a receive with this one pattern takes the message (within 50 ms). */
+async function takes(message, pattern) {
+  class Try extends Actor {
+    init(report) {
+      this.report = report;
+    }
+    async run() {
+      try {
+        this.report(await this.receive([pattern, () => true], { timeout: 50 }));
+      } catch (e) {
+        this.report(e instanceof ReceiveTimeout ? false : e);
+      }
+      this.stop();
+    }
+  }
+  let resolve;
+  const done = new Promise((r) => (resolve = r));
+  const pid = await rt.start(Try, resolve);
+  await rt.send(pid, message);
+  return done;
+}
+
+test('map patterns extract their values in the order they are written', async () => {
+  assert.deepEqual(await matchOnce({ name: 'ann', age: 42 }, { name: String, age: Int }), [0, ['ann', 42]]);
+  assert.deepEqual(await matchOnce({ age: 42, name: 'ann' }, { name: String, age: Int }), [0, ['ann', 42]]);
+  // Nested, beside tuple elements, in a Map (insertion order) and in a list.
+  const message = ['x', { a: [1, { b: 'B', y: 'Y' }], z: 'Z' }, 'last'];
+  assert.deepEqual(await matchOnce(message, ['x', { z: ANY, a: [Int, { y: String, b: ANY }] }, ANY]), [0, ['Z', 1, 'Y', 'B', 'last']]);
+  const map = new Map([[1, 'one'], [2, 'two']]);
+  assert.deepEqual(await matchOnce(map, new Map([[2, ANY], [1, ANY]])), [0, ['two', 'one']]);
+  assert.deepEqual(await matchOnce(fauxtp.list([0, { a: 'A', b: 'B' }]), fauxtp.list([ANY, { b: ANY, a: ANY }])), [0, [0, 'B', 'A']]);
+  // Written in key order already: as before.
+  assert.deepEqual(await matchOnce({ a: 1, b: 2 }, { a: ANY, b: ANY }), [0, [1, 2]]);
+});
+
+test('a Uint8Array literal matches those bytes, never an atom (only string literals do)', async () => {
+  const hi = new Uint8Array([104, 105]);
+  assert.equal(await takes(atom('hi'), hi), false);
+  assert.equal(await takes(atom('hi'), 'hi'), true);
+  assert.equal(await takes('hi', hi), true);
+  assert.equal(await takes(new Uint8Array([104, 105]), hi), true);
+  assert.equal(await takes(['t', atom('hi')], ['t', hi]), false);
+});
+
+test('compiled patterns are not shared by patterns that differ: float(0) and float(-0), pids with odd node names', async () => {
+  // Each first compiles (and caches) one pattern, then tries the other.
+  assert.equal(await takes(float(0), float(0)), true);
+  assert.equal(await takes(-0, float(-0)), true);
+  assert.equal(await takes(float(0), float(-0)), false);
+  assert.equal(await takes(-0, float(0)), false);
+  const remote = new Pid('x', 1, 2, 3);
+  assert.equal(await takes([remote, 5], [remote, 5]), true);
+  assert.equal(await takes([remote, 5], [new Pid('x,n5', 1, 2, 3)]), false);
+  assert.equal(await takes([remote, 5], [new Pid('x,n5]', 1, 2, 3)]), false);
+});
+
+test('a cyclic pattern is refused with a TypeError naming the cycle', async () => {
+  const cyclic = ['tag'];
+  cyclic.push(cyclic);
+  const got = await takes('anything', cyclic);
+  assert.ok(got instanceof TypeError, String(got));
+  assert.match(got.message, /cycle/);
+  assert.equal(await takes('after', 'after'), true);
+});

@@ -9,6 +9,7 @@
  * code unwinds without running terminate (Erlang's semantics). */
 import { ANY } from './terms.js';
 import { FX, FauxtpError, ReceiveTimeout } from './errors.js';
+import { inWrittenOrder } from './order.js';
 
 /** The Proc of an actor instance: actor[PROC]. */
 export const PROC = Symbol('fauxtp.proc');
@@ -146,6 +147,8 @@ export class Proc {
     if (!w) return;
     this.waiting = null;
     this.rt.releasePattern(w.entry);
+    const order = w.entry.order;
+    if (order !== null && order[clause] !== null) terms = inWrittenOrder(terms, order[clause]);
     let result;
     try {
       result = w.handlers[clause](...terms);

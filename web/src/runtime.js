@@ -17,6 +17,7 @@
  * when it starts or fires a timer. */
 import { Native, From, callKey } from './native.js';
 import { PendingCalls } from './calls.js';
+import { extractionOrder } from './order.js';
 import { ProcTable } from './procs.js';
 import * as supervision from './supervisor.js';
 import { FX, ExitError, FauxtpError, ReceiveTimeout, errName } from './errors.js';
@@ -29,9 +30,11 @@ const EV_CALL = 4;
 const EV_START = 5;
 
 const RESOLVED = Promise.resolve();
-const ANY_KEY = keyOf([ANY]);
 const BUDGET = 2048;
 const PATTERN_CACHE = 512;
+/* Deeper than the core compiles (pattern.h: 256 levels). */
+const MAX_KEY_DEPTH = 300;
+const ANY_KEY = keyOf([ANY]);
 /* Pumps (or batches within one) between readings of the clock. */
 const CLOCK_EVERY = 16;
 /* The longest delay setTimeout takes (about 24.8 days): a longer one fires
@@ -64,8 +67,10 @@ const macrotask = (() => {
 
 /* A structural key for a clause list, so that a receive in a loop reuses
  * its compiled pattern; null for patterns with values that have no cheap
- * key (maps, binaries): those compile per receive. */
-function keyOf(p) {
+ * key (maps, binaries) or that nest deeper than a pattern may (a cycle):
+ * those compile per receive, where the encoder refuses what it must. Texts
+ * inside a key carry their length, so that no text reads as structure. */
+function keyOf(p, depth = 0) {
   switch (typeof p) {
     case 'string':
       return `s${p.length}:${p}`;
@@ -86,19 +91,19 @@ function keyOf(p) {
       if (p === ANY) return '*';
       if (p === IGNORE) return '_';
       if (Array.isArray(p)) {
-        if (p instanceof List) return null;
+        if (p instanceof List || depth > MAX_KEY_DEPTH) return null;
         let s = '[';
         for (let i = 0; i < p.length; i++) {
-          const k = keyOf(p[i]);
+          const k = keyOf(p[i], depth + 1);
           if (k === null) return null;
           s += k + ',';
         }
         return s + ']';
       }
       if (p instanceof Atom) return `a${p.name.length}:${p.name}`;
-      if (p instanceof Pid) return `p${p.key}`;
-      if (p instanceof Ref) return `r${p.key}`;
-      if (p instanceof Float) return `f${p.value}`;
+      if (p instanceof Pid) return `p${p.key.length}:${p.key}`;
+      if (p instanceof Ref) return `r${p.key.length}:${p.key}`;
+      if (p instanceof Float) return Object.is(p.value, -0) ? 'f-0' : `f${p.value}`;
       if (p === Int) return 'tinteger';
       return null;
     }
@@ -447,7 +452,7 @@ export class Runtime {
       const slot = this.native.compile(patterns);
       if (slot === FX.ENOMEM) throw new FauxtpError(slot, 'receive');
       if (slot < 0) throw new TypeError(`receive: invalid pattern (${errName(slot)})`);
-      e = { slot, uses: 0, key, evicted: key === null };
+      e = { slot, uses: 0, key, evicted: key === null, order: extractionOrder(patterns) };
       if (key !== null) {
         this.patterns.set(key, e);
         if (this.patterns.size > PATTERN_CACHE) this.evictPattern();
