@@ -438,6 +438,24 @@ describe('map-key order', () => {
     assert.deepEqual([...decode(bytes(m), { exact: true }).values()], ['a', 'b', 'c', 'd', 'e', 'f']);
   });
 
+  test('maps used as keys of maps are put in order once per map, not once per comparison', () => {
+    // Each map at depth d has two keys that are maps of depth d - 1: sorted
+    // afresh on every comparison, their leaves were read 2^(d+1) - 1 times
+    // each (the cost grew with the square of the term's size).
+    let reads = 0;
+    const leaf = (v) => ({
+      get v() {
+        reads++;
+        return v;
+      }
+    });
+    const nested = (d, v) => (d === 0 ? leaf(v) : new Map([[nested(d - 1, 0), v], [nested(d - 1, 1), v]]));
+    const depth = 10;
+    const encoded = termToBinary(nested(depth, 0));
+    assert.ok(reads <= 2 * (depth + 1) * 2 ** depth, `${reads} reads of ${2 ** depth} leaves`);
+    assert.deepEqual([...termToBinary(binaryToTerm(encoded))], [...encoded]);
+  });
+
   test('two keys that are the same term are refused', () => {
     refuses(new Map([[1, 'a'], [1n, 'b']]), /^value has two keys that are the same term \(1 and 1n\)/);
     refuses(new Map([['a', 1], [new Uint8Array([97]), 2]]), /same term/);

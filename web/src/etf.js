@@ -221,17 +221,36 @@ function mapEntries(m) {
   return m instanceof Map ? [...m] : Object.keys(m).map((k) => [k, m[k]]);
 }
 
-function sortEntries(entries, depth) {
-  return entries.sort((x, y) => compare(x[0], y[0], depth + 1));
+/* A map's entries in key order. Within one ordering (a sort, a check for
+ * equal keys: `ordering` deep), each map is sorted once and remembered:
+ * maps used as keys of maps are compared again and again, and sorting
+ * them afresh each time made such terms cost the square of their size. */
+let ordering = 0;
+let sortedMemo = null;
+
+function sortedEntries(m, depth) {
+  let e = sortedMemo === null ? undefined : sortedMemo.get(m);
+  if (e !== undefined) return e;
+  e = mapEntries(m).sort((x, y) => compare(x[0], y[0], depth + 1));
+  if (ordering !== 0) (sortedMemo ??= new WeakMap()).set(m, e);
+  return e;
+}
+
+function beginOrdering() {
+  ordering++;
+}
+
+function endOrdering() {
+  if (--ordering === 0) sortedMemo = null;
 }
 
 /* Size, then the keys in key order, then the values in key order. */
 function compareMaps(a, b, depth) {
-  const ea = mapEntries(a);
-  const eb = mapEntries(b);
-  if (ea.length !== eb.length) return ea.length < eb.length ? -1 : 1;
-  sortEntries(ea, depth);
-  sortEntries(eb, depth);
+  const na = a instanceof Map ? a.size : Object.keys(a).length;
+  const nb = b instanceof Map ? b.size : Object.keys(b).length;
+  if (na !== nb) return na < nb ? -1 : 1;
+  const ea = sortedEntries(a, depth);
+  const eb = sortedEntries(b, depth);
   for (let i = 0; i < ea.length; i++) {
     const c = compare(ea[i][0], eb[i][0], depth + 1);
     if (c) return c;
@@ -322,7 +341,12 @@ function compare(a, b, depth) {
  * @returns {number} negative, 0 or positive
  */
 export function compareTerms(a, b) {
-  return compare(a, b, 0);
+  beginOrdering();
+  try {
+    return compare(a, b, 0);
+  } finally {
+    endOrdering();
+  }
 }
 
 /* ======================================================================
@@ -950,16 +974,21 @@ export class Encoder {
     const entries = [...v];
     const n = entries.length;
     if (n > 1) {
+      beginOrdering();
       try {
-        entries.sort((x, y) => compareTerms(x[0], y[0]));
-      } catch (e) {
-        throw e instanceof RangeError ? new EncodeFault('has a key nested too deep to order (a cycle?): cannot be sent') : e;
-      }
-      for (let i = 1; i < n; i++) {
-        const a = entries[i - 1][0];
-        const b = entries[i][0];
-        if (compareTerms(a, b) === 0 && rankOf(a) !== R_BAD)
-          throw new EncodeFault(`has two keys that are the same term (${describeAnyKey(a)} and ${describeAnyKey(b)}): cannot be sent`);
+        try {
+          entries.sort((x, y) => compareTerms(x[0], y[0]));
+        } catch (e) {
+          throw e instanceof RangeError ? new EncodeFault('has a key nested too deep to order (a cycle?): cannot be sent') : e;
+        }
+        for (let i = 1; i < n; i++) {
+          const a = entries[i - 1][0];
+          const b = entries[i][0];
+          if (compareTerms(a, b) === 0 && rankOf(a) !== R_BAD)
+            throw new EncodeFault(`has two keys that are the same term (${describeAnyKey(a)} and ${describeAnyKey(b)}): cannot be sent`);
+        }
+      } finally {
+        endOrdering();
       }
     }
     this.ensure(5);
@@ -1133,12 +1162,17 @@ function hasEqualKeys(keys) {
     for (let i = 1; i < keys.length && ascending; i++) ascending = keys[i - 1] < keys[i];
     return !ascending && new Set(keys).size !== keys.length;
   }
-  let sorted = true;
-  for (let i = 1; i < keys.length && sorted; i++) sorted = compareTerms(keys[i - 1], keys[i]) < 0;
-  if (sorted) return false;
-  const copy = keys.slice().sort(compareTerms);
-  for (let i = 1; i < copy.length; i++) if (compareTerms(copy[i - 1], copy[i]) === 0) return true;
-  return false;
+  beginOrdering();
+  try {
+    let sorted = true;
+    for (let i = 1; i < keys.length && sorted; i++) sorted = compareTerms(keys[i - 1], keys[i]) < 0;
+    if (sorted) return false;
+    const copy = keys.slice().sort(compareTerms);
+    for (let i = 1; i < copy.length; i++) if (compareTerms(copy[i - 1], copy[i]) === 0) return true;
+    return false;
+  } finally {
+    endOrdering();
+  }
 }
 
 function allStrings(keys) {
