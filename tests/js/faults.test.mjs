@@ -422,3 +422,37 @@ test('dead and never-existing pids: call rejects with noproc, send drops, monito
     assert.equal(rt.register('ghost', pid), false);
   }
 });
+
+test('a process whose exit reason the core cannot take (its atom table is full) still exits, and says why', async () => {
+  const own = await fauxtp.createRuntime();
+  try {
+    class Stopper extends Actor {
+      async run(state) {
+        await this.receive(['stop', () => 0]);
+        this.stop('a_reason_never_seen_before');
+        return state;
+      }
+    }
+    const victim = await own.start(Stopper);
+    const watcher = await probe(own);
+    watcher.actor().monitor(victim);
+    const sink = await own.start(Stopper);
+    own.exit(sink, 'kill');
+    /* Every new atom a message names is interned, delivered or not. */
+    let full = null;
+    for (let chunk = 0; full === null && chunk < 100; chunk++) {
+      const atoms = Array.from({ length: 50_000 }, (_, i) => fauxtp.atom(`filler_${chunk}_${i}`));
+      await own.send(sink, atoms).catch((e) => (full = e));
+    }
+    assert.ok(full instanceof FauxtpError, String(full));
+    await own.send(victim, 'stop');
+    const down = await watcher.next();
+    assert.equal(down[0], 'DOWN');
+    assert.ok(down[3].equals(victim));
+    assert.equal(down[4].error, 'FauxtpError');
+    assert.match(down[4].message, /FX_ELIMIT/);
+    assert.equal(own.isAlive(victim), false);
+  } finally {
+    own.close();
+  }
+});

@@ -431,12 +431,18 @@ export class Runtime {
   /** Called by a JavaScript process on its way out. */
   hostExit(proc, reason) {
     if (proc.dead) return;
+    const native = this.native;
     let rc;
     try {
-      rc = this.native.hostExit(proc.pid, reasonTerm(reason));
+      rc = native.hostExit(proc.pid, reasonTerm(reason));
     } catch {
-      rc = this.native.hostExit(proc.pid, { error: 'TypeError', message: 'exit reason cannot be encoded' });
+      rc = native.hostExit(proc.pid, { error: 'TypeError', message: 'exit reason cannot be encoded' });
     }
+    /* The core could not take the reason (its atom table is full, or its
+     * memory): the process still ends, with a reason that needs no new
+     * atom, or at worst with one every runtime has. */
+    if (rc < 0 && rc !== FX.ENOPROC) rc = native.hostExit(proc.pid, { error: 'FauxtpError', message: `exit reason refused by the core (${errName(rc)})` });
+    if (rc < 0 && rc !== FX.ENOPROC) rc = native.hostExit(proc.pid, atom('nomem'));
     proc.dead = true;
     proc.exitReason = reason;
     this.procs.delete(proc);
