@@ -256,6 +256,12 @@ describe('API.md §1, row by row', () => {
 });
 
 describe('decoding', () => {
+  test('options may be left out, undefined or null', () => {
+    const b = Uint8Array.from([131, ...smallAtom('ok')]);
+    for (const options of [undefined, null, {}]) assert.equal(binaryToTerm(b, options), 'ok');
+    assert.deepEqual(binaryToTerm(b, { exact: true }), atom('ok'));
+  });
+
   test('atoms other than nil, undefined, true and false read as strings', () => {
     assert.equal(decode([131, ...smallAtom('DOWN')]), 'DOWN');
     assert.deepEqual(decode([131, 104, 2, ...smallAtom('EXIT'), ...smallAtom('normal')]), ['EXIT', 'normal']);

@@ -1631,8 +1631,8 @@ function decodeSlice(bytes, offset, length, exact, owner = null) {
  * @param {{ exact?: boolean }} [options]
  * @returns {any}
  */
-export function binaryToTerm(bytes, { exact = false } = {}) {
+export function binaryToTerm(bytes, options) {
   if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
   if (!(bytes instanceof Uint8Array)) throw new TypeError('binaryToTerm takes a Uint8Array or an ArrayBuffer');
-  return decodeSlice(bytes, 0, bytes.length, exact === true);
+  return decodeSlice(bytes, 0, bytes.length, options?.exact === true);
 }
