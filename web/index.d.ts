@@ -184,7 +184,12 @@ export class Actor<State = any> {
   demonitor(ref: Ref): boolean;
   /** While on, exit signals arrive as ["EXIT", pid, reason] messages. */
   trapExits(on?: boolean): void;
-  /** Starts one in the default runtime; resolves after init returns. */
+  /**
+   * Starts one in the default runtime; resolves after init returns. Rejects
+   * with init's error if it throws, and with an ExitError if the process
+   * ends before init returns (killed: reason 'killed') or init calls
+   * stop(reason) (reason: that reason; terminate does not run).
+   */
   static start<T extends new () => Actor<any>>(this: T, ...args: Parameters<InstanceType<T>['init']>): Promise<Pid>;
 }
 

@@ -258,3 +258,65 @@ test('only the monitoring process turns its monitor off, and not with another ru
   a.close();
   b.close();
 });
+
+test('a start rejects at once with an ExitError when the process is killed, or its runtime closed, during init', async () => {
+  const { ExitError } = fauxtp;
+  const pids = [];
+  class Hang extends GenServer {
+    init() {
+      pids.push(this.pid);
+      return new Promise(() => {}); // never settles
+    }
+  }
+  class Waits extends Actor {
+    async init() {
+      pids.push(this.pid);
+      await this.receive(['never', () => 0]);
+    }
+  }
+  for (const Class of [Hang, Waits]) {
+    pids.length = 0;
+    const start = rt.start(Class);
+    await until(() => pids.length === 1);
+    rt.exit(pids[0], 'kill');
+    await assert.rejects(start, (e) => e instanceof ExitError && e.reason === 'killed');
+  }
+  const own = await fauxtp.createRuntime();
+  const start = own.start(Hang);
+  await until(() => pids.length === 2);
+  own.close();
+  await assert.rejects(start, (e) => e instanceof ExitError && e.reason === 'killed');
+});
+
+test('stop(reason) during init is init\'s {stop, Reason}: the start rejects with it and terminate does not run', async () => {
+  const { ExitError } = fauxtp;
+  const log = [];
+  class StopsServer extends GenServer {
+    async init() {
+      this.stop('no_config');
+      await sleep(5);
+      log.push('init returned');
+      return { ready: true };
+    }
+    terminate(reason, state) {
+      log.push(['terminate', reason, state]);
+    }
+  }
+  class StopsActor extends Actor {
+    init() {
+      this.stop('no_config');
+      return { ready: true };
+    }
+    terminate(reason, state) {
+      log.push(['terminate', reason, state]);
+    }
+  }
+  const watcher = await probe(rt);
+  for (const Class of [StopsServer, StopsActor]) {
+    const before = rt.processes().length;
+    await assert.rejects(rt.start(Class), (e) => e instanceof ExitError && e.reason === 'no_config');
+    await until(() => rt.processes().length === before);
+  }
+  assert.deepEqual(log, ['init returned']);
+  assert.equal(watcher.pending(), 0);
+});

@@ -379,3 +379,80 @@ test('a handler that starts a supervisor leaves the rest of its batch intact', a
   assert.deepEqual((await sup.which(t)).map((c) => c.id), ['long', 'short']);
   rt.exit(t, 'shutdown');
 });
+
+test('a GenServer that traps exits terminates on its supervisor\'s shutdown, and on its linked starter\'s exit (OTP gen_server)', async () => {
+  const log = [];
+  class Trapper extends GenServer {
+    init(tag) {
+      this.tag = tag;
+      this.trapExits(true);
+      return 0;
+    }
+    handleCall(_r, _f, n) {
+      return [n, n];
+    }
+    handleCast([op, pid], n) {
+      if (op === 'link') this.link(pid);
+      return n;
+    }
+    handleInfo(message, n) {
+      log.push([this.tag, 'info', message[0], message[2]]);
+      return n;
+    }
+    terminate(reason) {
+      log.push([this.tag, 'terminate', reason]);
+    }
+  }
+  class Tree extends Supervisor {
+    childSpecs() {
+      return [{ id: 't', actor: Trapper, args: ['supervised'], shutdown: 60000 }];
+    }
+  }
+  const sup = await rt.start(Tree);
+  const t0 = performance.now();
+  await terminateChild(rt, sup, 't'); // it would wait 60 s for a child that did not stop
+  assert.ok(performance.now() - t0 < 30000);
+  assert.deepEqual(log, [['supervised', 'terminate', 'shutdown']]);
+
+  /* A trapped EXIT from some other linked process is only info. */
+  log.length = 0;
+  let child;
+  class Starter extends Actor {
+    async run() {
+      child = await this.startLink(Trapper, 'linked');
+      await this.receive(['crash', () => {
+        throw new Error('starter crashed');
+      }]);
+    }
+  }
+  const starter = await rt.start(Starter);
+  await until(() => child !== undefined);
+  const other = await probe(rt);
+  await rt.cast(child, ['link', other.pid]);
+  await until(() => rt.processInfo(child).links.length === 2);
+  rt.exit(other.pid, 'kill');
+  await until(() => log.length === 1);
+  const watcher = await probe(rt);
+  watcher.actor().monitor(child);
+  await rt.send(starter, 'crash');
+  const down = await watcher.next();
+  assert.deepEqual(down[4], { error: 'Error', message: 'starter crashed' });
+  assert.deepEqual(log, [
+    ['linked', 'info', 'EXIT', 'killed'],
+    ['linked', 'terminate', { error: 'Error', message: 'starter crashed' }]
+  ]);
+  rt.exit(sup, 'kill');
+});
+
+test('the supervisor queries, sent to a process that is no supervisor, reject with a TypeError saying so', async () => {
+  class Plain extends GenServer {
+    handleCall(_r, _f, s) {
+      return [7, s];
+    }
+  }
+  const pid = await rt.start(Plain);
+  for (const [name, q] of [['whichChildren', () => whichChildren(rt, pid)], ['countChildren', () => countChildren(rt, pid)],
+    ['terminateChild', () => terminateChild(rt, pid, 'a')], ['restartChild', () => restartChild(rt, pid, 'a')]])
+    await assert.rejects(q(), (e) => e instanceof TypeError && e.message.startsWith(`${name}: `) && /no supervisor/.test(e.message));
+  rt.exit(pid, 'kill');
+});

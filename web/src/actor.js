@@ -33,6 +33,15 @@ function deferred() {
   return { promise, resolve, reject };
 }
 
+/* The supervisor of a supervised child (null if memory ran out asking). */
+function supervisorOf(rt, pid) {
+  try {
+    return rt.native.processInfo(pid)?.supervisor ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /* ---- Actor ---- */
 
 class ActorProc extends Proc {
@@ -41,11 +50,13 @@ class ActorProc extends Proc {
   async main(args, started) {
     const actor = this.actor;
     let state;
+    this.starting = started;
     try {
       state = await actor.init(...args);
     } catch (e) {
+      this.starting = null;
       if (e instanceof StopSignal || this.stopReason !== undefined) {
-        started?.reject(new Error(`init stopped: ${String(this.stopReason)}`));
+        started?.reject(new ExitError(this.stopReason ?? 'normal'));
         this.rt.hostExit(this, this.stopReason ?? 'normal');
       } else {
         started?.reject(e);
@@ -53,10 +64,9 @@ class ActorProc extends Proc {
       }
       return;
     }
-    if (this.dead) {
-      started?.reject(new ExitError(this.exitReason, 'the process was killed during init'));
-      return;
-    }
+    this.starting = null;
+    if (this.dead) return; // started rejected as it died (onExit)
+    if (this.stopReason !== undefined) return this.stoppedInInit(started);
     started?.resolve(this.pid);
     let error = null;
     try {
@@ -65,6 +75,13 @@ class ActorProc extends Proc {
       error = e;
     }
     await this.end(error, state);
+  }
+
+  /* stop() during init is init's {stop, Reason} (OTP): the start rejects
+   * with the reason, and the process exits with it, running no terminate. */
+  stoppedInInit(started) {
+    started?.reject(new ExitError(this.stopReason));
+    this.rt.hostExit(this, this.stopReason);
   }
 
   step(state) {
@@ -84,8 +101,14 @@ class ActorProc extends Proc {
     this.rt.hostExit(this, reason);
   }
 
+  /* An exit signal (or the runtime's close) ends the process: a start
+   * still waiting for its init rejects now, as OTP's start does when the
+   * process dies before init returns, whether or not init ever settles. */
   onExit(reason) {
+    const starting = this.starting;
+    this.starting = null;
     super.onExit(reason);
+    starting?.reject(new ExitError(reason));
     this.actor.exited?.(reason);
   }
 }
@@ -202,12 +225,14 @@ export class Actor {
     } catch (e) {
       return Promise.reject(e);
     }
+    proc.parent = link;
     proc.main(args, started);
     return started.promise;
   }
 
   static startSupervised(rt, pid, args) {
     const proc = this.makeProc(rt, pid);
+    proc.parent = supervisorOf(rt, pid);
     rt.procs.add(proc);
     const started = deferred();
     started.promise.catch(() => {}); // a failed init is the supervisor's to handle
@@ -237,26 +262,23 @@ class ServerProc extends ActorProc {
   async main(args, started) {
     const actor = this.actor;
     let state;
+    this.starting = started;
     try {
       state = await actor.init(...args);
     } catch (e) {
+      this.starting = null;
       started?.reject(e);
       this.rt.hostExit(this, this.stopReason ?? crashReason(e));
       return;
     }
-    if (this.dead) {
-      started?.reject(new ExitError(this.exitReason, 'the process was killed during init'));
-      return;
-    }
+    this.starting = null;
+    if (this.dead) return; // started rejected as it died (onExit)
+    if (this.stopReason !== undefined) return this.stoppedInInit(started);
     this.state = state;
     this.busy = false;
     this.queue = [];
     this.head = 0;
     started?.resolve(this.pid);
-    if (this.stopReason !== undefined) {
-      this.end(null, this.state);
-      return;
-    }
     const slot = this.rt.patternEntry(GEN_PATTERNS).slot;
     const rc = this.rt.native.receiveStanding(this.pid, slot);
     if (rc === 1) this.rt.schedule();
@@ -292,6 +314,10 @@ class ServerProc extends ActorProc {
   handle(clause, from, message) {
     for (;;) {
       const actor = this.actor;
+      if (clause !== CALL && clause !== CAST && this.isParentExit(message)) {
+        this.stop(message[2]);
+        return;
+      }
       let result;
       this.handling = true;
       try {
@@ -324,6 +350,14 @@ class ServerProc extends ActorProc {
       message = this.queue[this.head + 2];
       this.take();
     }
+  }
+
+  /* An exit signal from its parent (its supervisor, or the process that
+   * started it linked), trapped: as OTP's gen_server, the server
+   * terminates with its reason instead of handling it as info. */
+  isParentExit(message) {
+    const parent = this.parent;
+    return parent !== null && this.trapExits && Array.isArray(message) && message.length === 3 && message[0] === 'EXIT' && parent.equals(message[1]);
   }
 
   /* The next queued message, if any. */
@@ -378,8 +412,8 @@ class ServerProc extends ActorProc {
   stop(reason) {
     if (this.dead || this.stopReason !== undefined) return;
     this.stopReason = reason;
-    /* Between messages: stop now; inside a handler: after it. */
-    if (!this.busy && !this.handling) this.end(null, this.state);
+    /* Between messages: stop now; inside a handler or init: after it. */
+    if (this.starting === null && !this.busy && !this.handling) this.end(null, this.state);
   }
 }
 

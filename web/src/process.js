@@ -69,6 +69,8 @@ export class Proc {
     this.lastEntry = null; // the pattern entry of the last receive, and its clauses
     this.lastPatterns = null;
     this.started = 0;
+    this.starting = null; // while init runs: the start to settle (actor.js)
+    this.parent = null; // the supervisor or the linked starter (actor.js)
     if (actor) actor[PROC] = this;
   }
 

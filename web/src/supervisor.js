@@ -128,28 +128,43 @@ function failed(op, reply) {
   return new Error(`${op}: ${typeof why === 'string' ? why : JSON.stringify(why)}`);
 }
 
+/* A reply no supervisor gives: the call went to some other server. */
+function notSupervisor(op, sup) {
+  return new TypeError(`${op}: ${sup} answered as no supervisor does (is it one?)`);
+}
+
+/* As OTP's supervisor calls: no timeout (a child's shutdown may take
+ * longer than call's default 5 s). */
+const query = (rt, sup, request) => rt.call(sup, request, Infinity);
+
+const isPair = (x) => Array.isArray(x) && x.length === 2;
+
 /** @returns {Promise<Array<{ id: any, pid: Pid | null }>>} in start order */
 export async function whichChildren(rt, sup) {
-  const reply = await rt.call(sup, WHICH);
+  const reply = await query(rt, sup, WHICH);
+  if (!Array.isArray(reply) || !reply.every(isPair)) throw notSupervisor('whichChildren', sup);
   return reply.map(([id, pid]) => ({ id, pid: pid instanceof Pid ? pid : null }));
 }
 
 /** @returns {Promise<number>} how many children the supervisor has (running or not) */
 export async function countChildren(rt, sup) {
-  const reply = await rt.call(sup, COUNT);
+  const reply = await query(rt, sup, COUNT);
+  if (reply === null || typeof reply !== 'object' || !Number.isInteger(reply.specs)) throw notSupervisor('countChildren', sup);
   return reply.specs;
 }
 
 /** Stops a child (it stays in the spec list, not running). */
 export async function terminateChild(rt, sup, id) {
-  const reply = await rt.call(sup, [TERMINATE, id]);
-  if (reply !== 'ok') throw failed('terminateChild', reply);
+  const reply = await query(rt, sup, [TERMINATE, id]);
+  if (reply === 'ok') return;
+  throw isPair(reply) && reply[0] === 'error' ? failed('terminateChild', reply) : notSupervisor('terminateChild', sup);
 }
 
 /** Starts a stopped child again; resolves with its new pid. */
 export async function restartChild(rt, sup, id) {
-  const reply = await rt.call(sup, [RESTART, id]);
-  if (!Array.isArray(reply) || reply[0] !== 'ok') throw failed('restartChild', reply);
+  const reply = await query(rt, sup, [RESTART, id]);
+  if (!isPair(reply) || (reply[0] !== 'ok' && reply[0] !== 'error')) throw notSupervisor('restartChild', sup);
+  if (reply[0] !== 'ok') throw failed('restartChild', reply);
   /* Its actor's init runs on the START event. */
   return reply[1];
 }
