@@ -198,6 +198,42 @@ TEST(send_after_and_cancel_timer) {
   fx_runtime_free(rt);
 }
 
+/* As erlang:send_after/3: a timer to a pid dies with its process; one to a
+ * name does not. */
+TEST(timers_to_a_pid_are_cancelled_when_it_exits) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  logger_t a = {0}, b = {0};
+  fx_pid_t pa = spawn_logger(rt, &a), pb = spawn_logger(rt, &b);
+  ASSERT_OK(fx_register(rt, atom(rt, "a"), pa));
+  fx_timer_t t[5];
+  ASSERT_OK(fx_send_after(rt, 10, fx_pid_term(pa), fx_small(1), &t[0]));
+  ASSERT_OK(fx_send_after(rt, 20, fx_pid_term(pa), fx_small(2), &t[1]));
+  ASSERT_OK(fx_send_after(rt, 30, fx_pid_term(pa), fx_small(3), &t[2]));
+  ASSERT_OK(fx_send_after(rt, 40, atom(rt, "a"), fx_small(4), &t[3]));
+  ASSERT_OK(fx_send_after(rt, 50, fx_pid_term(pb), fx_small(5), &t[4]));
+  ASSERT_OK(fx_cancel_timer(rt, t[1])); /* out of the middle of a's list */
+  ASSERT_OK(fx_exit(rt, pa, FX_ATOM(KILL)));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_is_alive(rt, pa));
+  ASSERT_ERR(fx_cancel_timer(rt, t[0]), FX_ENOTFOUND);
+  ASSERT_ERR(fx_cancel_timer(rt, t[2]), FX_ENOTFOUND);
+  ASSERT_EQ(fx_next_deadline(rt), 40); /* the name's timer stays */
+  clock.now = 100;
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_STREQ(b.log, "5");
+  ASSERT_EQ(fx_next_deadline(rt), -1);
+  size_t settled = fx_runtime_memory(rt);
+  /* The slots are reused cleanly: a's process is gone, b's list is empty. */
+  ASSERT_OK(fx_send_after(rt, 10, fx_pid_term(pb), fx_small(6), &t[0]));
+  ASSERT_OK(fx_send_after(rt, 10, fx_pid_term(pa), fx_small(7), &t[1])); /* to a dead pid: fires into nothing */
+  clock.now = 200;
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_STREQ(b.log, "5 6");
+  ASSERT_EQ(fx_runtime_memory(rt), settled);
+  fx_runtime_free(rt);
+}
+
 TEST(many_timers_fire_in_deadline_order) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
@@ -639,7 +675,8 @@ TEST_MAIN(spawn_runs_init_and_exits_normally, stale_pid_never_reaches_the_slot_r
           messages_from_one_sender_arrive_in_order,
           selective_receive_takes_the_oldest_match_and_keeps_the_rest_in_order,
           waiting_receive_resumes_after_the_backlog, receive_timeout_follows_the_injected_clock,
-          receive_with_zero_timeout_polls, send_after_and_cancel_timer, many_timers_fire_in_deadline_order,
+          receive_with_zero_timeout_polls, send_after_and_cancel_timer, timers_to_a_pid_are_cancelled_when_it_exits,
+          many_timers_fire_in_deadline_order,
           registry_semantics, spawn_with_name_link_and_trap_exit, call_gets_the_reply,
           call_to_a_dead_server_fails_at_once, a_completion_callback_may_call_the_same_server_again,
           call_fails_with_the_crash_reason_without_waiting,

@@ -80,6 +80,7 @@ typedef struct fx_proc_ext {
   fx_msg_t *exit_reason;  /* stop requested or exit pending: the reason */
   uint8_t exit_kind;      /* fx_exit_kind_t of the pending exit */
   fx_pid_t supervisor;    /* for introspection */
+  uint32_t timers;        /* newest send_after timer to its pid (timer index + 1), 0 none */
 } fx_proc_ext_t;
 
 struct fx_proc {
@@ -124,6 +125,10 @@ typedef struct fx_timer_node {
   uint64_t key;
   fx_msg_t *msg;
   uint32_t next_free;
+  /* A send_after to a pid is in its process's list (ext->timers, by index
+   * + 1), so that the process's exit cancels it, as Erlang's does. */
+  fx_proc_ext_t *target; /* NULL: in no list */
+  uint32_t tprev, tnext;
 } fx_timer_node_t;
 
 /* Where a call's timeout stands. */

@@ -57,6 +57,8 @@ int fx__timer_cancel(fx_runtime_t *rt, fx_timer_t id);
 /* Fires the timers due at rt->now that existed when it was called. */
 void fx__timers_fire(fx_runtime_t *rt);
 void fx__timers_free(fx_runtime_t *rt);
+/* Cancels the send_after timers to an exiting process (its ext). */
+void fx__timers_cancel_to(fx_runtime_t *rt, fx_proc_ext_t *ext);
 
 /* signal.c */
 /* Queues an exit signal (copying reason) and delivers the queue unless a

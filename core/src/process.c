@@ -326,6 +326,9 @@ void fx__proc_exit(fx_proc_t *p, fx_msg_t *reason, fx_exit_kind_t kind) {
   fx__registry_drop(rt, p);
   fx_pid_t pid = p->pid;
   fx_proc_ext_t *ext = p->ext;
+  /* After terminate, which may set more; fx__proc_get no longer finds it,
+   * so no later send_after can. */
+  if (ext && ext->timers) fx__timers_cancel_to(rt, ext);
   rt->nprocs--;
   slot_free(rt, fx_pid_index(pid));
   if (ext) fx__signal_exit_links(rt, pid, ext, fx__reason_term(reason));

@@ -102,8 +102,27 @@ static fx_timer_node_t *lookup(fx_runtime_t *rt, fx_timer_t id, uint32_t *index)
   return n;
 }
 
+/* Puts timer `index` at the head of its target process's list. */
+static void target_link(fx_runtime_t *rt, uint32_t index, fx_proc_ext_t *ext) {
+  fx_timer_node_t *n = &rt->timers[index];
+  n->target = ext;
+  n->tprev = 0;
+  n->tnext = ext->timers;
+  if (n->tnext) rt->timers[n->tnext - 1].tprev = index + 1;
+  ext->timers = index + 1;
+}
+
+static void target_unlink(fx_runtime_t *rt, fx_timer_node_t *n) {
+  if (!n->target) return;
+  if (n->tprev) rt->timers[n->tprev - 1].tnext = n->tnext;
+  else n->target->timers = n->tnext;
+  if (n->tnext) rt->timers[n->tnext - 1].tprev = n->tprev;
+  n->target = NULL;
+}
+
 static void node_free(fx_runtime_t *rt, uint32_t index) {
   fx_timer_node_t *n = &rt->timers[index];
+  target_unlink(rt, n);
   n->kind = 0;
   n->msg = NULL;
   n->gen++;
@@ -111,14 +130,22 @@ static void node_free(fx_runtime_t *rt, uint32_t index) {
   rt->timer_free = index + 1;
 }
 
-int fx__timer_cancel(fx_runtime_t *rt, fx_timer_t id) {
-  uint32_t index;
-  fx_timer_node_t *n = lookup(rt, id, &index);
-  if (!n) return 0;
+static void cancel_at(fx_runtime_t *rt, uint32_t index) {
+  fx_timer_node_t *n = &rt->timers[index];
   heap_remove(rt, n->heap_pos);
   if (n->msg) fx__msg_free(rt, n->msg);
   node_free(rt, index);
+}
+
+int fx__timer_cancel(fx_runtime_t *rt, fx_timer_t id) {
+  uint32_t index;
+  if (!lookup(rt, id, &index)) return 0;
+  cancel_at(rt, index);
   return 1;
+}
+
+void fx__timers_cancel_to(fx_runtime_t *rt, fx_proc_ext_t *ext) {
+  while (ext->timers) cancel_at(rt, ext->timers - 1);
 }
 
 static void fire(fx_runtime_t *rt, fx_timer_node_t node) {
@@ -193,11 +220,16 @@ int fx_send_after(fx_runtime_t *rt, int64_t ms, fx_term_t to, fx_term_t msg, fx_
   if (!out) out = &ignored; /* a timer nobody will cancel */
   if (!rt || ms < 0) return FX_EINVAL;
   if (!fx_is_local_pid(to) && !fx_is_atom(to)) return FX_EINVAL;
+  /* To a live pid: in its process's list, cancelled if it exits first. */
+  fx_proc_t *p = fx_is_local_pid(to) ? fx__proc_get(rt, fx_term_pid(to)) : NULL;
+  fx_proc_ext_t *ext = p ? fx__proc_ext(p) : NULL;
+  if (p && !ext) return FX_ENOMEM;
   fx__timer_spec_t spec = {.kind = FX_TIMER_SEND, .to = to};
   int err = fx__msg_from_term(rt, msg, &spec.msg);
   if (err) return err;
   err = fx__timer_start(rt, fx_update_time(rt) + ms, &spec, out);
   if (err) fx__msg_free(rt, spec.msg);
+  else if (ext) target_link(rt, (uint32_t)*out - 1, ext);
   return err;
 }
 

@@ -69,6 +69,7 @@ typedef struct mtimer {
   fx_timer_t handle;
   int64_t due;
   int pending;
+  int target; /* the live process it was set to (its exit cancels it), or -1 */
 } mtimer_t;
 
 struct ctx;
@@ -197,6 +198,8 @@ static void on_trace(void *ud, const fx_trace_event_t *ev) {
   }
   for (int k = 0; k < c->nmons; k++)
     if (c->mons[k].watcher == i || c->mons[k].target == i) c->mons[k].active = 0;
+  for (int k = 0; k < c->ntimers; k++)
+    if (c->timers[k].target == i) c->timers[k].pending = 0;
 }
 
 /* A live or dead process's pid, or, for i == nprocs, a pid nobody has. */
@@ -628,6 +631,7 @@ static void send_after(ctx_t *c) {
   FUZZ_CHECK(err == FX_OK, "fx_send_after: %s", fx_err_name(err));
   m->due = c->clock + ms;
   m->pending = 1;
+  m->target = !(t & 0x80) && i < c->nprocs && c->procs[i].alive ? i : -1;
   c->ntimers++;
 }
 

@@ -37,6 +37,20 @@ test('a timer to a name resolves the name when it fires', async () => {
   assert.equal(await p.next(), 'hi');
 });
 
+test('a timer to a pid dies with its process (erlang:send_after/3); one to a name does not', async () => {
+  const p = await probe(rt);
+  const toPid = rt.sendAfter(60_000, p.pid, 'never');
+  const toName = rt.sendAfter(60_000, 'probe_name_that_stays', 'kept');
+  rt.register('probe_name_that_stays', p.pid);
+  rt.exit(p.pid, 'kill');
+  await sleep(5);
+  assert.equal(rt.cancelTimer(toPid), false); // cancelled by the exit
+  assert.equal(rt.timerAt !== -1, true); // the name's timer still arms the loop
+  assert.equal(rt.cancelTimer(toName), true);
+  await sleep(5);
+  assert.equal(rt.timer, null); // nothing left to keep the host awake
+});
+
 test('bad arguments are refused', () => {
   assert.throws(() => rt.sendAfter(-1, 'x', 1), TypeError);
   assert.throws(() => rt.sendAfter(1, 'x', () => 1), TypeError);

@@ -215,7 +215,9 @@ int fx_trap_exit(fx_runtime_t *rt, fx_pid_t pid, int on);
 /* ---- timers ---- */
 
 /* Sends msg to `to` (pid or name, resolved when the timer fires) after ms;
- * *out (may be NULL) gets a handle for fx_cancel_timer. */
+ * *out (may be NULL) gets a handle for fx_cancel_timer. A timer to a pid is
+ * cancelled when that process exits (as erlang:send_after/3's); one to a
+ * name is not. */
 int fx_send_after(fx_runtime_t *rt, int64_t ms, fx_term_t to, fx_term_t msg, fx_timer_t *out);
 /* FX_OK when the timer was pending; FX_ENOTFOUND when it fired or was
  * cancelled already. */
