@@ -220,6 +220,12 @@ export class Supervisor {
   static maxRestarts: number;
   static maxSeconds: number;
   childSpecs(...args: any[]): ChildSpec[];
+  /**
+   * Starts the tree in the default runtime; resolves once its children's
+   * inits have returned. If one fails, the tree is killed and the start
+   * rejects with an ExitError whose reason is
+   * ['shutdown', ['failed_to_start_child', id, reason]] (id: the top-level child).
+   */
   static start(...args: any[]): Promise<Pid>;
   static startIn(rt: Runtime, args: any[], link: Pid | null): Promise<Pid>;
 }

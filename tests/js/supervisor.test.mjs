@@ -456,3 +456,49 @@ test('the supervisor queries, sent to a process that is no supervisor, reject wi
     await assert.rejects(q(), (e) => e instanceof TypeError && e.message.startsWith(`${name}: `) && /no supervisor/.test(e.message));
   rt.exit(pid, 'kill');
 });
+
+test('a child that fails to start fails the supervisor\'s start, as OTP\'s {failed_to_start_child, Id, Reason}', async () => {
+  const { ExitError } = fauxtp;
+  const pids = [];
+  class Fine extends Actor {
+    init() {
+      pids.push(this.pid);
+    }
+    async run() {
+      await this.receive();
+    }
+  }
+  class Fails extends GenServer {
+    async init() {
+      pids.push(this.pid);
+      throw new Error('no config');
+    }
+  }
+  class Tree extends Supervisor {
+    childSpecs() {
+      return [{ id: 'a', actor: Fine }, { id: 'b', actor: Fails }, { id: 'c', actor: Fine }];
+    }
+  }
+  const before = rt.processes().length;
+  await assert.rejects(rt.start(Tree), (e) => {
+    assert.ok(e instanceof ExitError);
+    assert.deepEqual(e.reason, ['shutdown', ['failed_to_start_child', 'b', { error: 'Error', message: 'no config' }]]);
+    return true;
+  });
+  await until(() => rt.processes().length === before);
+  assert.ok(pids.length >= 3 && pids.every((p) => !rt.isAlive(p)));
+
+  /* In a nested supervisor: the top-level child that failed is the nested one. */
+  class Inner extends Supervisor {
+    childSpecs() {
+      return [{ id: 'x', actor: Fine }, { id: 'y', actor: Fails }];
+    }
+  }
+  class Outer extends Supervisor {
+    childSpecs() {
+      return [{ id: 'first', actor: Fine }, { id: 'inner', actor: Inner }, { id: 'last', actor: Fine }];
+    }
+  }
+  await assert.rejects(rt.start(Outer), (e) => e instanceof ExitError && e.reason[1][1] === 'inner');
+  await until(() => rt.processes().length === before);
+});

@@ -406,8 +406,9 @@ export class Runtime {
 
   startSupervised(kind, pid, args) {
     const Class = this.classes[kind];
-    if (!Class || !this.native.isAlive(pid)) return;
-    const started = Class.startSupervised(this, pid, Array.isArray(args) ? args : []);
+    /* Logged even when gone already: a supervisor's start pairs its log
+     * with its JavaScript children in order. */
+    const started = Class && this.native.isAlive(pid) ? Class.startSupervised(this, pid, Array.isArray(args) ? args : []) : undefined;
     if (this.startLog) this.startLog.push({ pid, started });
   }
 

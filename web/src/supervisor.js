@@ -15,7 +15,8 @@
  * that can be sent). A child whose `actor` is itself a Supervisor class is
  * a nested C supervisor. */
 import { defaultRuntime } from './default.js';
-import { FauxtpError } from './errors.js';
+import { ExitError, FauxtpError } from './errors.js';
+import { crashReason } from './runtime.js';
 import { Encoder, byteString } from './etf.js';
 import { Pid, atom, list } from './terms.js';
 
@@ -29,8 +30,11 @@ function checkCount(v, what, max) {
 }
 
 /* The spec term bindings/emscripten.c reads:
- * {Strategy, MaxRestarts, MaxSeconds, [{Id, Kind, Args, Restart, ShutdownMs}]} */
-function specOf(rt, Class, args, depth) {
+ * {Strategy, MaxRestarts, MaxSeconds, [{Id, Kind, Args, Restart, ShutdownMs}]}
+ * `leaves` gets, for each JavaScript child in the order the core starts
+ * them (depth first), the id of its top-level child (`top`: that id, for
+ * the children of a nested supervisor). */
+function specOf(rt, Class, args, depth, leaves, top) {
   if (depth > 16) throw new TypeError('supervisors nest too deeply');
   const name = Class.name || 'Supervisor';
   const strategy = STRATEGIES[Class.strategy];
@@ -60,9 +64,11 @@ function specOf(rt, Class, args, depth) {
     else checkCount(shutdown, `${where}.shutdown`, 0x7fffffff);
     const actor = c.actor;
     let kind;
-    if (typeof actor === 'function' && actor.prototype instanceof Supervisor) kind = [SUPERVISOR, specOf(rt, actor, childArgs, depth + 1)];
-    else if (typeof actor === 'function' && typeof actor.startSupervised === 'function') kind = rt.kindOf(actor);
-    else throw new TypeError(`${where}.actor must be an Actor, GenServer or Supervisor class`);
+    if (typeof actor === 'function' && actor.prototype instanceof Supervisor) kind = [SUPERVISOR, specOf(rt, actor, childArgs, depth + 1, leaves, top ?? c.id)];
+    else if (typeof actor === 'function' && typeof actor.startSupervised === 'function') {
+      kind = rt.kindOf(actor);
+      leaves.push(top ?? c.id);
+    } else throw new TypeError(`${where}.actor must be an Actor, GenServer or Supervisor class`);
     return [c.id, kind, childArgs, restart, shutdown];
   });
   return [
@@ -97,7 +103,8 @@ export class Supervisor {
   }
 
   static async startIn(rt, args, link) {
-    const spec = specOf(rt, this, args, 0);
+    const leaves = [];
+    const spec = specOf(rt, this, args, 0, leaves);
     let pid;
     /* A child's init may start a supervisor of its own, in here: each
      * start logs its own children's starts. */
@@ -111,8 +118,16 @@ export class Supervisor {
     }
     if (typeof pid === 'number') throw new FauxtpError(pid, `${this.name || 'Supervisor'}.start`);
     rt.schedule();
-    await Promise.allSettled(starts.map((child) => child.started));
-    return pid;
+    const results = await Promise.allSettled(starts.map((child) => child.started));
+    /* A child that failed to start fails the start, as OTP's: the tree
+     * goes, and start rejects with {shutdown, {failed_to_start_child, Id,
+     * Reason}}. (The core has meanwhile treated the failure as a crash.) */
+    const i = results.findIndex((r) => r.status === 'rejected');
+    if (i < 0) return pid;
+    rt.exit(pid, 'kill');
+    const e = results[i].reason;
+    const reason = e instanceof ExitError ? e.reason : crashReason(e);
+    throw new ExitError(['shutdown', ['failed_to_start_child', leaves[i], reason]], `${this.name || 'Supervisor'}.start: child ${JSON.stringify(leaves[i])} failed to start: ${e?.message ?? String(e)}`);
   }
 }
 
