@@ -502,3 +502,36 @@ test('a child that fails to start fails the supervisor\'s start, as OTP\'s {fail
   await assert.rejects(rt.start(Outer), (e) => e instanceof ExitError && e.reason[1][1] === 'inner');
   await until(() => rt.processes().length === before);
 });
+
+test('restartChild resolves once the child\'s init has returned, and rejects if it fails', async () => {
+  let ready = false;
+  let fail = false;
+  class SlowInit extends GenServer {
+    async init() {
+      ready = false;
+      await sleep(20);
+      if (fail) throw new Error('cannot start now');
+      ready = true;
+      return 0;
+    }
+    handleCall(_r, _f, n) {
+      return [n, n];
+    }
+  }
+  class Tree extends Supervisor {
+    static maxRestarts = 100;
+    childSpecs() {
+      return [{ id: 's', actor: SlowInit }];
+    }
+  }
+  const sup = await rt.start(Tree);
+  assert.equal(ready, true);
+  await terminateChild(rt, sup, 's');
+  const pid = await restartChild(rt, sup, 's');
+  assert.equal(ready, true);
+  assert.equal(await rt.call(pid, 'x'), 0);
+  await terminateChild(rt, sup, 's');
+  fail = true;
+  await assert.rejects(restartChild(rt, sup, 's'), /restartChild: the child's init failed: cannot start now/);
+  rt.exit(sup, 'kill');
+});

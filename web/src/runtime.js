@@ -161,6 +161,7 @@ export class Runtime {
     this.anyEntry = undefined;
     this.anyEntry = this.patternEntry([ANY]);
     this.startLog = null; // { pid, started } of supervised actors, while a supervisor starts
+    this.supervisedStarts = new Map(); // pid key -> started, while a supervised actor's init runs
     this.checkedPid = null; // checkTarget's
     this.tracers = null;
     this.scheduled = false;
@@ -410,6 +411,13 @@ export class Runtime {
      * with its JavaScript children in order. */
     const started = Class && this.native.isAlive(pid) ? Class.startSupervised(this, pid, Array.isArray(args) ? args : []) : undefined;
     if (this.startLog) this.startLog.push({ pid, started });
+    /* Until its init is over, for restartChild to wait on. */
+    if (started !== undefined) {
+      const key = pid.key;
+      this.supervisedStarts.set(key, started);
+      const forget = () => this.supervisedStarts.delete(key);
+      started.then(forget, forget);
+    }
   }
 
   /**

@@ -180,7 +180,17 @@ export async function restartChild(rt, sup, id) {
   const reply = await query(rt, sup, [RESTART, id]);
   if (!isPair(reply) || (reply[0] !== 'ok' && reply[0] !== 'error')) throw notSupervisor('restartChild', sup);
   if (reply[0] !== 'ok') throw failed('restartChild', reply);
-  /* Its actor's init runs on the START event. */
-  return reply[1];
+  /* Its actor's init runs on the START event, dispatched before this
+   * reply: the restart is over when that init is. */
+  const pid = reply[1];
+  const started = pid instanceof Pid ? rt.supervisedStarts.get(pid.key) : undefined;
+  if (started !== undefined) {
+    try {
+      await started;
+    } catch (e) {
+      throw new Error(`restartChild: the child's init failed: ${e?.message ?? String(e)}`, { cause: e });
+    }
+  }
+  return pid;
 }
 
