@@ -44,29 +44,14 @@ function supervisorOf(rt, pid) {
 
 /* ---- Actor ---- */
 
+const NOT_STARTED = Symbol('fauxtp.notStarted');
+
 class ActorProc extends Proc {
   /* Runs init, then run until the process stops; `started` (may be null)
    * settles once init is over. */
   async main(args, started) {
-    const actor = this.actor;
-    let state;
-    this.starting = started;
-    try {
-      state = await actor.init(...args);
-    } catch (e) {
-      this.starting = null;
-      if (e instanceof StopSignal || this.stopReason !== undefined) {
-        started?.reject(new ExitError(this.stopReason ?? 'normal'));
-        this.rt.hostExit(this, this.stopReason ?? 'normal');
-      } else {
-        started?.reject(e);
-        this.rt.hostExit(this, crashReason(e));
-      }
-      return;
-    }
-    this.starting = null;
-    if (this.dead) return; // started rejected as it died (onExit)
-    if (this.stopReason !== undefined) return this.stoppedInInit(started);
+    let state = await this.runInit(args, started);
+    if (state === NOT_STARTED) return;
     started?.resolve(this.pid);
     let error = null;
     try {
@@ -77,11 +62,31 @@ class ActorProc extends Proc {
     await this.end(error, state);
   }
 
-  /* stop() during init is init's {stop, Reason} (OTP): the start rejects
-   * with the reason, and the process exits with it, running no terminate. */
-  stoppedInInit(started) {
-    started?.reject(new ExitError(this.stopReason));
-    this.rt.hostExit(this, this.stopReason);
+  /* Runs the actor's init and returns its state, or NOT_STARTED once the
+   * start has failed: init threw; the process ended meanwhile (onExit
+   * rejected the start); or init called stop(reason), which is init's
+   * {stop, Reason} in OTP: the start rejects with the reason and the
+   * process exits with it, running no terminate. */
+  async runInit(args, started) {
+    let state;
+    this.starting = started;
+    try {
+      state = await this.actor.init(...args);
+    } catch (e) {
+      this.starting = null;
+      const stopped = e instanceof StopSignal || this.stopReason !== undefined;
+      started?.reject(stopped ? new ExitError(this.stopReason ?? 'normal') : e);
+      this.rt.hostExit(this, stopped ? this.stopReason ?? 'normal' : crashReason(e));
+      return NOT_STARTED;
+    }
+    this.starting = null;
+    if (this.dead) return NOT_STARTED;
+    if (this.stopReason !== undefined) {
+      started?.reject(new ExitError(this.stopReason));
+      this.rt.hostExit(this, this.stopReason);
+      return NOT_STARTED;
+    }
+    return state;
   }
 
   step(state) {
@@ -260,20 +265,8 @@ const NO_REPLY = Symbol('fauxtp.noReply');
  * in order: the server still handles one message at a time. */
 class ServerProc extends ActorProc {
   async main(args, started) {
-    const actor = this.actor;
-    let state;
-    this.starting = started;
-    try {
-      state = await actor.init(...args);
-    } catch (e) {
-      this.starting = null;
-      started?.reject(e);
-      this.rt.hostExit(this, this.stopReason ?? crashReason(e));
-      return;
-    }
-    this.starting = null;
-    if (this.dead) return; // started rejected as it died (onExit)
-    if (this.stopReason !== undefined) return this.stoppedInInit(started);
+    const state = await this.runInit(args, started);
+    if (state === NOT_STARTED) return;
     this.state = state;
     this.busy = false;
     this.queue = [];

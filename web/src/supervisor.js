@@ -127,7 +127,7 @@ export class Supervisor {
     rt.exit(pid, 'kill');
     const e = results[i].reason;
     const reason = e instanceof ExitError ? e.reason : crashReason(e);
-    throw new ExitError(['shutdown', ['failed_to_start_child', leaves[i], reason]], `${this.name || 'Supervisor'}.start: child ${JSON.stringify(leaves[i])} failed to start: ${e?.message ?? String(e)}`);
+    throw new ExitError(['shutdown', ['failed_to_start_child', leaves[i], reason]]);
   }
 }
 
