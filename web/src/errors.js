@@ -62,7 +62,9 @@ export class FauxtpError extends Error {
   }
 }
 
-function describe(reason) {
+/* A reason as text for messages: a string as it is, a term as JSON (bigints
+ * as 12n), or String() when that fails. */
+export function describe(reason) {
   if (typeof reason === 'string') return reason;
   try {
     return JSON.stringify(reason, (_, v) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(reason);

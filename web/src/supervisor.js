@@ -15,7 +15,7 @@
  * that can be sent). A child whose `actor` is itself a Supervisor class is
  * a nested C supervisor. */
 import { defaultRuntime } from './default.js';
-import { ExitError, FauxtpError } from './errors.js';
+import { ExitError, FauxtpError, describe } from './errors.js';
 import { crashReason } from './runtime.js';
 import { Encoder, byteString } from './etf.js';
 import { Pid, atom, list } from './terms.js';
@@ -140,7 +140,7 @@ const RESTART = atom('restart_child');
 
 function failed(op, reply) {
   const why = Array.isArray(reply) && reply[0] === 'error' ? reply[1] : reply;
-  return new Error(`${op}: ${typeof why === 'string' ? why : JSON.stringify(why)}`);
+  return new Error(`${op}: ${describe(why)}`);
 }
 
 /* A reply no supervisor gives: the call went to some other server. */
