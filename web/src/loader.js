@@ -16,13 +16,29 @@ async function nodeWasmBytes() {
   return fs.readFile(new URL('../dist/fauxtp.wasm', import.meta.url));
 }
 
-async function instantiate(options = {}) {
+async function instantiate(options) {
+  options ??= {};
+  if (typeof options !== 'object') throw new TypeError('init: options must be an object { wasmBinary } or { module }');
   const config = {};
   if (options.module) {
+    const module = options.module;
+    if (!(module instanceof WebAssembly.Module)) throw new TypeError('init: options.module must be a WebAssembly.Module');
+    /* The glue hears of nothing that goes wrong in here: a module that
+     * does not instantiate (or whose instance the glue cannot take) would
+     * leave its promise pending for ever. */
+    let fail;
+    const failed = new Promise((_, reject) => (fail = reject));
     config.instantiateWasm = (imports, done) => {
-      WebAssembly.instantiate(options.module, imports).then((instance) => done(instance, options.module));
+      WebAssembly.instantiate(module, imports).then((instance) => {
+        try {
+          done(instance, module);
+        } catch (e) {
+          fail(e);
+        }
+      }, fail);
       return {};
     };
+    return Promise.race([createFauxtpModule(config), failed]);
   } else if (options.wasmBinary) {
     config.wasmBinary = options.wasmBinary;
   } else if (isNode) {
