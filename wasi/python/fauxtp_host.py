@@ -96,6 +96,8 @@ def _encode_int(n, out):
 
 def _encode_atom(text, out):
     data = text.encode("utf-8")
+    if len(data) > 65535:
+        raise ValueError("an atom of more than 65535 bytes has no term")
     out += struct.pack(">BB", 119, len(data)) if len(data) < 256 else struct.pack(">BH", 118, len(data))
     out += data
 
@@ -143,40 +145,59 @@ def _take(data, pos, n):
     return data[pos:pos + n], pos + n
 
 
-def _decode_many(data, pos, n):
-    items = []
-    for _ in range(n):
-        item, pos = _decode(data, pos)
-        items.append(item)
-    return items, pos
-
-
 def _decode(data, pos):
-    tag, pos = _take(data, pos, 1)
-    tag = tag[0]
-    if tag in (97, 98, 70, 100, 115, 118, 119, 109, 107):
-        return _decode_flat(tag, data, pos)
-    if tag in (110, 111):  # SMALL_BIG, LARGE_BIG
-        head, pos = _take(data, pos, 1 if tag == 110 else 4)
-        n = head[0] if tag == 110 else struct.unpack(">I", head)[0]
-        sign_digits, pos = _take(data, pos, 1 + n)
-        value = int.from_bytes(sign_digits[1:], "little")
-        return (-value if sign_digits[0] else value), pos
-    if tag in (104, 105):  # SMALL_TUPLE, LARGE_TUPLE
-        head, pos = _take(data, pos, 1 if tag == 104 else 4)
-        n = head[0] if tag == 104 else struct.unpack(">I", head)[0]
-        items, pos = _decode_many(data, pos, n)
-        return tuple(items), pos
-    if tag == 106:  # NIL
-        return [], pos
-    if tag == 108:  # LIST
-        head, pos = _take(data, pos, 4)
-        items, pos = _decode_many(data, pos, struct.unpack(">I", head)[0])
-        tail, pos = _decode(data, pos)
-        if tail != []:
-            raise ValueError("an improper list")
-        return items, pos
-    raise ValueError(f"unsupported ETF tag {tag}")
+    """One term from pos, with a stack of its open tuples and lists rather
+    than recursion: the module nests terms 512 deep, deeper than Python's
+    default recursion limit allows."""
+    stack = []  # [kind, elements still to read, elements read]
+    while True:
+        tag, pos = _take(data, pos, 1)
+        tag = tag[0]
+        if tag in (97, 98, 70, 100, 115, 118, 119, 109, 107):
+            value, pos = _decode_flat(tag, data, pos)
+        elif tag in (110, 111):  # SMALL_BIG, LARGE_BIG
+            head, pos = _take(data, pos, 1 if tag == 110 else 4)
+            n = head[0] if tag == 110 else struct.unpack(">I", head)[0]
+            sign_digits, pos = _take(data, pos, 1 + n)
+            value = int.from_bytes(sign_digits[1:], "little")
+            value = -value if sign_digits[0] else value
+        elif tag in (104, 105):  # SMALL_TUPLE, LARGE_TUPLE
+            head, pos = _take(data, pos, 1 if tag == 104 else 4)
+            n = head[0] if tag == 104 else struct.unpack(">I", head)[0]
+            if n:
+                stack.append(["tuple", n, []])
+                continue
+            value = ()
+        elif tag == 106:  # NIL
+            value = []
+        elif tag == 108:  # LIST: its elements, then its tail
+            head, pos = _take(data, pos, 4)
+            n = struct.unpack(">I", head)[0]
+            stack.append(["list", n, []] if n else ["tail", 0, []])
+            continue
+        else:
+            raise ValueError(f"unsupported ETF tag {tag}")
+        # A whole term: it completes the open terms it ends.
+        while stack:
+            frame = stack[-1]
+            if frame[0] == "tail":
+                stack.pop()
+                if value != []:
+                    raise ValueError("an improper list")
+                value = frame[2]
+                continue
+            frame[2].append(value)
+            frame[1] -= 1
+            if frame[1]:
+                break
+            if frame[0] == "tuple":
+                stack.pop()
+                value = tuple(frame[2])
+                continue
+            frame[0] = "tail"  # the list's elements are read: its tail is next
+            break
+        else:
+            return value, pos
 
 
 def _decode_flat(tag, data, pos):
@@ -203,6 +224,16 @@ def _decode_flat(tag, data, pos):
 
 # ---- the module --------------------------------------------------------------
 
+def _i64(v, what):
+    """v as an export's i64 argument: wasmtime would wrap a bigger int
+    round, and 2**64 + pid would name pid."""
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise TypeError(f"{what} must be an int")
+    if not -2**63 <= v < 2**63:
+        raise ValueError(f"{what} {v} is out of range")
+    return v
+
+
 class Reactor:
     """One instance of the reactor module: its exports and its memory."""
 
@@ -220,6 +251,7 @@ class Reactor:
         self._exports = self.instance.exports(self.store)
         self.memory = self._exports["memory"]
         self._exports["_initialize"](self.store)  # a reactor's constructors
+        self.closed = False
         self._scratch = self.check(self.raw("fx_reactor_malloc", 8), "malloc")  # out words
 
     def __enter__(self):
@@ -229,12 +261,16 @@ class Reactor:
         self.close()
 
     def close(self):
-        if self._scratch:
+        """Frees the instance's own block; afterwards every export call (its
+        runtimes' too) raises FauxtpError FX_ESTATE."""
+        if not self.closed:
             self.raw("fx_reactor_free", self._scratch)
-            self._scratch = 0
+            self.closed = True
 
     def raw(self, name, *args):
         """Calls an export as is: its result, errors included."""
+        if self.closed:
+            raise FauxtpError(CODES["FX_ESTATE"], f"{name}: the reactor is closed")
         return self._exports[name](self.store, *args)
 
     @staticmethod
@@ -294,7 +330,7 @@ class Runtime:
         self.close()
 
     def close(self):
-        if self.handle:
+        if self.handle and not self.reactor.closed:
             self.reactor.check(self.reactor.raw("fx_reactor_delete", self.handle), "delete runtime")
             self.handle = 0
 
@@ -305,6 +341,8 @@ class Runtime:
     def spawn(self, server="demo", name=None):
         """Starts a built-in GenServer, registered under name if given; its pid."""
         r = self.reactor
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ValueError("spawn: a name is a non-empty str")
 
         def spawn(server_ptr, server_len):
             if name is None:
@@ -317,7 +355,7 @@ class Runtime:
         return self.reactor.check(self._named("fx_reactor_whereis", name), "whereis")
 
     def is_alive(self, pid):
-        return bool(self.reactor.check(self.reactor.raw("fx_reactor_is_alive", self.handle, pid), "is_alive"))
+        return bool(self.reactor.check(self.reactor.raw("fx_reactor_is_alive", self.handle, _i64(pid, "pid")), "is_alive"))
 
     def send(self, to, message):
         """Sends message to a pid (int) or a registered name (str)."""
@@ -326,17 +364,18 @@ class Runtime:
         if isinstance(to, str):
             result = r.with_bytes(data, lambda p, n: self._named("fx_reactor_send_named", to, p, n))
         else:
-            result = r.with_bytes(data, lambda p, n: r.raw("fx_reactor_send", self.handle, to, p, n))
+            result = r.with_bytes(data, lambda p, n: r.raw("fx_reactor_send", self.handle, _i64(to, "pid"), p, n))
         r.check(result, "send")
 
     def call_start(self, to, request, timeout_ms=5000, etf=None):
         """Starts a call; its id. `etf` sends those bytes instead of request."""
         r = self.reactor
         data = encode(request) if etf is None else etf
+        timeout_ms = _i64(timeout_ms, "timeout_ms")
         if isinstance(to, str):
             cid = r.with_bytes(data, lambda p, n: self._named("fx_reactor_call_named", to, p, n, timeout_ms))
         else:
-            cid = r.with_bytes(data, lambda p, n: r.raw("fx_reactor_call", self.handle, to, p, n, timeout_ms))
+            cid = r.with_bytes(data, lambda p, n: r.raw("fx_reactor_call", self.handle, _i64(to, "pid"), p, n, timeout_ms))
         if cid == CODES["FX_ENOPROC"]:
             raise CallExit(cid, Atom("noproc"))
         return r.check(cid, "call")

@@ -218,3 +218,50 @@ def test_runtimes_are_independent(reactor, rt, server):
         handle = other.handle
     assert reactor.raw("fx_reactor_delete", handle) == CODES["FX_EINVAL"]  # already deleted
     assert rt.call(server, Atom("ping")) == Atom("pong")
+
+
+def test_terms_as_deep_as_the_module_takes_come_back(rt, server):
+    # 500 deep: past Python's recursion limit for a recursive decoder, within
+    # the module's 512 (FX_ETF_MAX_DEPTH); a reply, and a crash reason.
+    deep = 1
+    for _ in range(500):
+        deep = (deep,)
+    deep_list = [1]
+    for _ in range(500):
+        deep_list = [deep_list, 2]
+    assert rt.call(server, (Atom("echo"), deep)) == deep
+    assert rt.call(server, (Atom("echo"), deep_list)) == deep_list
+    with pytest.raises(CallExit) as e:
+        rt.call(server, (Atom("crash"), deep))
+    assert e.value.reason == deep
+    with pytest.raises(ValueError):
+        decode(b"\x83l\x00\x00\x00\x01a\x01a\x02")  # [1 | 2]: improper
+
+
+def test_ints_that_do_not_fit_an_i64_are_refused(rt, server):
+    with pytest.raises(ValueError):
+        rt.is_alive(2**64 + server)
+    with pytest.raises(ValueError):
+        rt.call(2**64 + server, Atom("ping"))
+    with pytest.raises(ValueError):
+        rt.call(server, Atom("ping"), timeout_ms=2**64)
+    with pytest.raises(TypeError):
+        rt.send(True, Atom("ping"))
+    with pytest.raises(ValueError):
+        encode(Atom("a" * 70000))
+    with pytest.raises(ValueError):
+        rt.spawn("demo", name="")
+    assert rt.call(server, Atom("ping")) == Atom("pong")
+
+
+def test_a_closed_reactor_refuses_everything():
+    r = Reactor(wasm_path())
+    rt = r.runtime()
+    pid = rt.spawn("demo")
+    r.close()
+    r.close()  # twice: nothing more
+    for attempt in (lambda: rt.spawn("demo"), lambda: rt.call(pid, Atom("ping")), lambda: rt.run(), r.runtime):
+        with pytest.raises(FauxtpError) as e:
+            attempt()
+        assert e.value.name == "FX_ESTATE"
+    rt.close()  # a no-op once the reactor is closed
