@@ -19,7 +19,10 @@ bytes (a str encodes as UTF-8 bytes), tuple <-> tuple, list <-> list.
 
 Errors: a negative result from an export raises FauxtpError (its .code is
 the FX_E* number, .name its name); a call that fails raises CallExit (the
-server exited, or was not alive: .reason) or CallTimeout.
+server exited, or was not alive: .reason) or CallTimeout. Arguments with
+no meaning (an int past an i64, an atom past 65535 bytes, an empty name)
+raise ValueError or TypeError before anything reaches the module; once a
+Reactor is closed, every call into it raises FauxtpError FX_ESTATE.
 
 wasi/python/test_fauxtp_host.py tests it (pytest; ctest runs it on the wasi
 preset with FAUXTP_REACTOR_WASM set to the built module)."""
