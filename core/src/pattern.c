@@ -128,9 +128,10 @@ static void emit_imm(pat_builder_t *b, fx_term_t t) {
 }
 
 /* A binary literal. With FX_PATTERN_TEXT_MATCHES_ATOM a text literal (not a
- * host's bytes) also matches the atom of the same text; if that atom exists now its index is stored so the
- * match is a word compare (atoms are never freed, so the index stays valid);
- * an atom interned later is still found by comparing texts. */
+ * host's bytes) also matches the atom of the same text; if that atom exists
+ * now its index is stored so the match is a word compare (atoms are never
+ * freed, so the index stays valid); an atom interned later is still found
+ * by comparing texts. */
 static void emit_binary(pat_builder_t *b, fx_term_t t) {
   if (!(b->flags & FX_PATTERN_TEXT_MATCHES_ATOM) || fx_binary_is_bytes(t)) {
     emit(b, OP_BIN);
