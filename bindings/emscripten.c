@@ -443,6 +443,11 @@ EXPORT int fxw_receive_standing(fxw_t *w, uint32_t index, uint32_t gen, int patt
   return rc;
 }
 
+/* A supervised host process's init is over (fx_host_started). */
+EXPORT int fxw_host_started(fxw_t *w, uint32_t index, uint32_t gen) {
+  return w ? fx_host_started(w->rt, pid_of(index, gen)) : FX_EINVAL;
+}
+
 EXPORT int fxw_host_exit(fxw_t *w, uint32_t index, uint32_t gen, const uint8_t *etf, uint32_t len) {
   if (!w) return FX_EINVAL;
   fx_term_t reason;

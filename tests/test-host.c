@@ -175,6 +175,7 @@ TEST(supervisors_start_and_restart_host_children) {
   fx_pid_t first = ev->pid;
   fx_host_release_events(rt, ev);
   ASSERT(fx_is_alive(rt, first));
+  ASSERT_OK(fx_host_started(rt, first)); /* its init is over */
   /* The host child crashes; the supervisor starts a new one. */
   ASSERT_OK(fx_host_exit(rt, first, atom(rt, "oops")));
   fx_run(rt, FX_RUN_IDLE);
@@ -193,6 +194,196 @@ TEST(supervisors_start_and_restart_host_children) {
   fx_runtime_free(rt);
 }
 
+/* A supervisor query from the host: {Op, Id} as a call, its id in *id. */
+static void sup_query(fx_runtime_t *rt, fx_pid_t sup, const char *op, const char *child, uint64_t *id) {
+  fx_heap_t *h;
+  fx_term_t req;
+  fx_heap_new(rt, &h);
+  fx_tuple2(h, atom(rt, op), atom(rt, child), &req);
+  fx_host_call(rt, fx_pid_term(sup), req, FX_INFINITY, id);
+  fx_heap_free(h);
+}
+
+/* The newest START event's pid among the events taken (0: none), with the
+ * rest printed into buf. */
+static fx_pid_t take_start(fx_runtime_t *rt, char *buf, size_t cap) {
+  fx_pid_t pid = 0;
+  size_t n = 0;
+  buf[0] = 0;
+  fx_host_event_t *list = fx_host_take_events(rt);
+  for (fx_host_event_t *ev = list; ev; ev = ev->next) {
+    if (ev->kind == FX_HOST_START) pid = ev->pid;
+    char value[256];
+    fx_term_format(rt, ev->value, value, sizeof value);
+    n += (size_t)snprintf(buf + n, cap - n, "%s%d:%s", n ? " " : "", (int)ev->kind, value);
+  }
+  fx_host_release_events(rt, list);
+  return pid;
+}
+
+/* As OTP's restart_child waits for the child's init: a host child's start
+ * is over when the host acknowledges it; one that exits first failed, is
+ * answered {error, Reason} and not restarted (its supervisor lives on). */
+TEST(restart_child_waits_for_the_host_childs_init) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  char buf[1024];
+  uint64_t id;
+  fx_child_spec_t child = {.id = atom(rt, "js"), .start = fx_host_child_start, .start_ud = (void *)(uintptr_t)7,
+                           .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = 100};
+  fx_supervisor_spec_t spec = {FX_ONE_FOR_ONE, 1, 5, &child, 1};
+  fx_pid_t sup;
+  ASSERT_OK(fx_supervisor_start(rt, &spec, NULL, &sup));
+  fx_pid_t pid = take_start(rt, buf, sizeof buf);
+  ASSERT(pid != 0);
+  ASSERT_OK(fx_host_started(rt, pid));
+  ASSERT_OK(fx_host_started(rt, pid)); /* once is enough; again is a no-op */
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_host_has_events(rt)); /* an acknowledgement nobody waits for is dropped */
+  sup_query(rt, sup, "terminate_child", "js", &id);
+  fx_run(rt, FX_RUN_IDLE);
+  take_start(rt, buf, sizeof buf);
+  ASSERT(!fx_is_alive(rt, pid));
+
+  /* Acknowledged: answered {ok, Pid}, and not before. */
+  sup_query(rt, sup, "restart_child", "js", &id);
+  fx_run(rt, FX_RUN_IDLE);
+  pid = take_start(rt, buf, sizeof buf);
+  ASSERT(pid != 0);
+  ASSERT(strstr(buf, "4:") == NULL); /* no answer yet */
+  ASSERT_OK(fx_host_started(rt, pid));
+  fx_run(rt, FX_RUN_IDLE);
+  take_start(rt, buf, sizeof buf);
+  ASSERT(strncmp(buf, "4:{ok,<", 7) == 0);
+
+  /* Exited before acknowledging, twice (more than the intensity of 1
+   * allows): each time answered with the reason, the child left stopped,
+   * the supervisor running. */
+  for (int round = 0; round < 2; round++) {
+    sup_query(rt, sup, "terminate_child", "js", &id);
+    fx_run(rt, FX_RUN_IDLE);
+    take_start(rt, buf, sizeof buf);
+    sup_query(rt, sup, "restart_child", "js", &id);
+    fx_run(rt, FX_RUN_IDLE);
+    pid = take_start(rt, buf, sizeof buf);
+    ASSERT(pid != 0);
+    ASSERT_OK(fx_host_exit(rt, pid, atom(rt, "init_failed")));
+    fx_run(rt, FX_RUN_IDLE);
+    ASSERT_EQ(take_start(rt, buf, sizeof buf), 0); /* not restarted */
+    ASSERT(strstr(buf, "4:{error,init_failed}") != NULL);
+    ASSERT(fx_is_alive(rt, sup));
+  }
+  ASSERT_ERR(fx_host_started(rt, pid), FX_ENOPROC);
+
+  /* Acknowledged, a later crash is an ordinary restart. */
+  sup_query(rt, sup, "restart_child", "js", &id);
+  fx_run(rt, FX_RUN_IDLE);
+  pid = take_start(rt, buf, sizeof buf);
+  ASSERT_OK(fx_host_started(rt, pid));
+  fx_run(rt, FX_RUN_IDLE);
+  take_start(rt, buf, sizeof buf);
+  ASSERT_OK(fx_host_exit(rt, pid, atom(rt, "oops")));
+  fx_run(rt, FX_RUN_IDLE);
+  fx_pid_t again = take_start(rt, buf, sizeof buf);
+  ASSERT(again != 0 && again != pid);
+
+  /* A restart waiting when the supervisor shuts down is answered. */
+  sup_query(rt, sup, "terminate_child", "js", &id);
+  fx_run(rt, FX_RUN_IDLE);
+  take_start(rt, buf, sizeof buf);
+  sup_query(rt, sup, "restart_child", "js", &id);
+  fx_run(rt, FX_RUN_IDLE);
+  pid = take_start(rt, buf, sizeof buf);
+  fx_exit(rt, sup, FX_ATOM(SHUTDOWN));
+  fx_run(rt, FX_RUN_IDLE);
+  take_start(rt, buf, sizeof buf);
+  ASSERT(strstr(buf, "4:{error,shutdown}") != NULL);
+  ASSERT(!fx_is_alive(rt, sup) && !fx_is_alive(rt, pid));
+  fx_runtime_free(rt);
+}
+
+/* A host process that monitors `target`: its DOWN comes as a match event. */
+static fx_pid_t watch(fx_runtime_t *rt, fx_pid_t target) {
+  fx_pid_t watcher;
+  fx_heap_t *h;
+  fx_term_t ref;
+  fx_host_spawn(rt, 1, NULL, &watcher);
+  fx_heap_new(rt, &h);
+  fx_monitor(rt, watcher, target, h, &ref);
+  fx_heap_free(h);
+  fx_host_receive(rt, watcher, NULL, FX_INFINITY);
+  return watcher;
+}
+
+/* As OTP's supervisor start waits for each child's init: a host child
+ * that exits unacknowledged fails the supervisor's start, nested ones
+ * their parents' too, and an acknowledged tree restarts as usual. */
+TEST(a_host_child_that_fails_its_first_start_fails_its_supervisor) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  char buf[2048];
+  fx_child_spec_t kids[2] = {
+      {.id = atom(rt, "a"), .start = fx_host_child_start, .start_ud = (void *)(uintptr_t)7, .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = 100},
+      {.id = atom(rt, "b"), .start = fx_host_child_start, .start_ud = (void *)(uintptr_t)7, .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = 100}};
+  fx_supervisor_spec_t inner = {FX_ONE_FOR_ONE, 3, 5, kids, 2};
+  fx_child_spec_t nested = {.id = atom(rt, "inner"), .supervisor = &inner, .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = FX_INFINITY};
+  fx_supervisor_spec_t outer = {FX_ONE_FOR_ONE, 3, 5, &nested, 1};
+
+  /* Flat: a acknowledged, b fails; a is stopped, the supervisor exits. */
+  fx_pid_t sup, pids[2];
+  ASSERT_OK(fx_supervisor_start(rt, &inner, NULL, &sup));
+  fx_host_event_t *list = fx_host_take_events(rt), *ev = list;
+  for (int i = 0; i < 2; i++, ev = ev->next) pids[i] = ev->pid;
+  fx_host_release_events(rt, list);
+  fx_pid_t watcher = watch(rt, sup);
+  ASSERT_OK(fx_host_started(rt, pids[0]));
+  ASSERT_OK(fx_host_exit(rt, pids[1], atom(rt, "oops")));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_is_alive(rt, sup) && !fx_is_alive(rt, pids[0]));
+  ASSERT_EQ(take_start(rt, buf, sizeof buf), 0); /* nothing restarted */
+  ASSERT(strstr(buf, "{'DOWN',#Ref<") != NULL && strstr(buf, ">,process,<") != NULL);
+  ASSERT(strstr(buf, "{shutdown,{failed_to_start_child,b,oops}}}") != NULL);
+  fx_host_exit(rt, watcher, FX_ATOM(NORMAL));
+  fx_host_release_events(rt, fx_host_take_events(rt));
+
+  /* Nested: the inner supervisor's failure fails the outer one's start. */
+  ASSERT_OK(fx_supervisor_start(rt, &outer, NULL, &sup));
+  list = fx_host_take_events(rt), ev = list;
+  for (int i = 0; i < 2; i++, ev = ev->next) pids[i] = ev->pid;
+  fx_host_release_events(rt, list);
+  watcher = watch(rt, sup);
+  ASSERT_OK(fx_host_exit(rt, pids[0], atom(rt, "oops")));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_is_alive(rt, sup) && !fx_is_alive(rt, pids[1]));
+  take_start(rt, buf, sizeof buf);
+  ASSERT(strstr(buf, "{shutdown,{failed_to_start_child,inner,{shutdown,{failed_to_start_child,a,oops}}}}}") != NULL);
+  fx_host_exit(rt, watcher, FX_ATOM(NORMAL));
+  fx_host_release_events(rt, fx_host_take_events(rt));
+
+  /* Nested, every child acknowledged: the inner supervisor acknowledges
+   * its start, so its later crash is restarted, not a failed start. */
+  ASSERT_OK(fx_supervisor_start(rt, &outer, NULL, &sup));
+  list = fx_host_take_events(rt), ev = list;
+  for (int i = 0; i < 2; i++, ev = ev->next) pids[i] = ev->pid;
+  fx_host_release_events(rt, list);
+  ASSERT_OK(fx_host_started(rt, pids[0]));
+  ASSERT_OK(fx_host_started(rt, pids[1]));
+  fx_run(rt, FX_RUN_IDLE);
+  fx_host_release_events(rt, fx_host_take_events(rt));
+  ASSERT_OK(fx_host_exit(rt, pids[0], atom(rt, "oops"))); /* inner restarts a */
+  fx_run(rt, FX_RUN_IDLE);
+  fx_pid_t a2 = take_start(rt, buf, sizeof buf);
+  ASSERT(a2 != 0 && fx_is_alive(rt, sup));
+  ASSERT_OK(fx_host_exit(rt, a2, atom(rt, "oops"))); /* a restarted one unacknowledged: a crash, restarted */
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(take_start(rt, buf, sizeof buf) != 0);
+  ASSERT(fx_is_alive(rt, sup));
+  fx_exit(rt, sup, FX_ATOM(SHUTDOWN));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_is_alive(rt, sup));
+  fx_runtime_free(rt);
+}
+
 TEST(bad_uses_are_errors) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
@@ -201,6 +392,8 @@ TEST(bad_uses_are_errors) {
   fx_gen_server_start(rt, &echo, FX_NIL, NULL, &srv);
   ASSERT_ERR(fx_host_receive(rt, srv, NULL, 0), FX_EINVAL); /* not a host process */
   ASSERT_ERR(fx_host_exit(rt, srv, FX_ATOM(NORMAL)), FX_EINVAL);
+  ASSERT_ERR(fx_host_started(rt, srv), FX_EINVAL);
+  ASSERT_ERR(fx_host_started(NULL, srv), FX_EINVAL);
   ASSERT_ERR(fx_host_spawn(rt, UINT32_MAX, NULL, &pid), FX_EINVAL);
   ASSERT_OK(fx_host_spawn(rt, 1, NULL, &pid));
   ASSERT_ERR(fx_host_receive(rt, pid, NULL, -5), FX_EINVAL);
@@ -473,7 +666,9 @@ TEST(fx_clock_wanted_says_when_calls_wait_for_a_reading) {
 TEST_MAIN(a_match_becomes_an_event_and_the_process_waits_for_its_host, receive_timeouts_become_events,
           matches_become_events_when_memory_has_run_out,
           exits_become_events_that_say_how, host_calls_complete_as_events,
-          supervisors_start_and_restart_host_children, bad_uses_are_errors, allocation_failures_leave_no_trace,
+          supervisors_start_and_restart_host_children, restart_child_waits_for_the_host_childs_init,
+          a_host_child_that_fails_its_first_start_fails_its_supervisor,
+          bad_uses_are_errors, allocation_failures_leave_no_trace,
           a_message_sent_from_outside_is_matched_as_it_is_sent, a_message_sent_by_a_process_is_matched_after_its_callback,
           a_host_call_to_a_host_process_completes_in_the_core_when_taken, only_host_calls_are_taken,
           fx_clock_wanted_says_when_calls_wait_for_a_reading)

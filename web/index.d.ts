@@ -222,9 +222,10 @@ export class Supervisor {
   childSpecs(...args: any[]): ChildSpec[];
   /**
    * Starts the tree in the default runtime; resolves once its children's
-   * inits have returned. If one fails, the tree is killed and the start
-   * rejects with an ExitError whose reason is
-   * ['shutdown', ['failed_to_start_child', id, reason]] (id: the top-level child).
+   * inits have returned. If one fails, as OTP's: the supervisor stops the
+   * rest of its tree and exits, and the start rejects, with the reason
+   * ['shutdown', ['failed_to_start_child', id, reason]] (for a child of a
+   * nested supervisor, `reason` is that supervisor's own such reason).
    */
   static start(...args: any[]): Promise<Pid>;
   static startIn(rt: Runtime, args: any[], link: Pid | null): Promise<Pid>;
@@ -303,6 +304,7 @@ export class Runtime {
   whichChildren(sup: Pid): Promise<Array<{ id: any; pid: Pid | null }>>;
   countChildren(sup: Pid): Promise<number>;
   terminateChild(sup: Pid, id: Term): Promise<void>;
+  /** Resolves once the child's init has returned; if the init fails, rejects and the child stays stopped. */
   restartChild(sup: Pid, id: Term): Promise<Pid>;
   processes(): Pid[];
   processInfo(pid: Pid): ProcessInfo | null;

@@ -9,6 +9,7 @@
 typedef struct host_state {
   uint32_t kind;
   fx_host_event_t *exit_event; /* owned until the process exits */
+  fx_pid_t starter;            /* the supervisor its start waits on (fx_host_started), or 0 */
 } host_state_t;
 
 /* ---- events ---- */
@@ -250,6 +251,24 @@ int fx_host_child_start(fx_runtime_t *rt, void *ud, fx_pid_t sup, fx_term_t arg,
   ev->kind = FX_HOST_START;
   ev->id = kind;
   push(rt, ev);
+  ((host_state_t *)fx__proc_get(rt, ev->pid)->state)->starter = sup;
   *out = ev->pid;
-  return FX_OK;
+  return 1; /* its init runs in the host: fx_host_started acknowledges it */
+}
+
+int fx_host_started(fx_runtime_t *rt, fx_pid_t pid) {
+  int err;
+  fx_proc_t *p = held_host(rt, pid, &err);
+  if (!p) return err;
+  host_state_t *s = p->state;
+  if (!s->starter) return FX_OK;
+  fx_heap_t *h;
+  fx_term_t ack;
+  if ((err = fx_heap_new(rt, &h)) != FX_OK) return err;
+  err = fx_tuple2(h, FX_ATOM(CHILD_STARTED), fx_pid_term(pid), &ack);
+  if (!err) err = fx_send(rt, fx_pid_term(s->starter), ack);
+  fx_heap_free(h);
+  if (err == FX_ENOPROC) err = FX_OK; /* the supervisor is gone: nobody waits */
+  if (!err) s->starter = 0;
+  return err;
 }

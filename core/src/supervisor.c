@@ -6,13 +6,28 @@
  * Stopping children is a phase of its own: one child at a time, in reverse
  * start order, it sends `shutdown` (or `kill` for brutal_kill) and waits
  * selectively for that child's EXIT, sending `kill` when the child's
- * shutdown time runs out; then it does what the phase was for. */
+ * shutdown time runs out; then it does what the phase was for.
+ *
+ * A child whose start function returns 1 (a host's actor, whose init runs
+ * in the host after the start) acknowledges its start with a
+ * {'$fx_child_started', Pid} message. A restart_child call waits for that
+ * as OTP's waits for the child's init: the child exiting first is a start
+ * that failed, answered {error, Reason}, and the child is not restarted.
+ * The supervisor's own start waits likewise: a child of its first start
+ * that exits unacknowledged fails it, and the supervisor stops its other
+ * children and exits with {shutdown, {failed_to_start_child, Id, Reason}}.
+ * A supervisor child whose own children are unacknowledged acknowledges
+ * its start to its parent once they all have. */
 #include "fauxtp/supervisor.h"
 #include "fx_sched.h"
 
 typedef struct child {
   fx_child_spec_t spec; /* id and arg point into the supervisor's heap */
   fx_pid_t pid;         /* 0 while not running */
+  bool starting;        /* its start is not acknowledged yet */
+  bool initial;         /* ...and it is a start of the supervisor's own start */
+  fx_heap_t *ack_heap;  /* a restart_child call waiting for that... */
+  fx_term_t ack_from;   /* ...and its From, kept in ack_heap */
 } child_t;
 
 typedef enum after_stop {
@@ -42,11 +57,28 @@ typedef struct sup {
   fx_term_t exit_reason;
   fx_term_t reply_to;
   bool killed_waiting; /* the awaited child was sent kill */
+  fx_pid_t ack_parent; /* the supervisor its start acknowledges to, once no child is `initial`, or 0 */
 } sup_t;
 
 static int idle(fx_proc_t *self) { return fx_receive(self, NULL, FX_INFINITY); }
 
 /* ---- starting ---- */
+
+/* Whether its own start still waits for a child's acknowledgement. */
+static bool starting_up(const sup_t *s) {
+  for (size_t i = 0; i < s->n; i++)
+    if (s->children[i].initial) return true;
+  return false;
+}
+
+/* Acknowledges its own start to the supervisor that waits for it. */
+static void ack_own_start(fx_proc_t *self, sup_t *s) {
+  fx_term_t ack;
+  if (!s->ack_parent || starting_up(s)) return;
+  if (fx_tuple2(fx_proc_heap(self), FX_ATOM(CHILD_STARTED), fx_pid_term(self->pid), &ack) == FX_OK &&
+      fx_send(self->rt, fx_pid_term(s->ack_parent), ack) != FX_ENOMEM)
+    s->ack_parent = 0;
+}
 
 static int start_child(fx_proc_t *self, sup_t *s, child_t *c) {
   fx_runtime_t *rt = self->rt;
@@ -57,7 +89,17 @@ static int start_child(fx_proc_t *self, sup_t *s, child_t *c) {
   else if (c->spec.gen_server) err = fx_gen_server_start(rt, c->spec.gen_server, c->spec.arg, &opts, &pid);
   else if (c->spec.supervisor) err = fx_supervisor_start(rt, c->spec.supervisor, &opts, &pid);
   else err = fx_spawn(rt, c->spec.behaviour, c->spec.arg, &opts, &pid);
-  if (err) return err;
+  if (err < 0) return err;
+  c->starting = err > 0;
+  if (c->spec.supervisor) {
+    /* Its own start waits for host children: so does this one's. */
+    fx_proc_t *child = fx__proc_get(rt, pid);
+    sup_t *cs = child ? child->state : NULL;
+    if (cs && starting_up(cs)) {
+      cs->ack_parent = self->pid;
+      c->starting = true;
+    }
+  }
   /* A host's start function may not link: link here (a no-op if it did). */
   if ((err = fx_link(rt, self->pid, pid)) != FX_OK) {
     fx_exit(rt, pid, FX_ATOM(KILL));
@@ -70,12 +112,26 @@ static int start_child(fx_proc_t *self, sup_t *s, child_t *c) {
   return FX_OK;
 }
 
+/* Answers the restart_child call waiting for child c's start, if any:
+ * {Tag, Value}. */
+static void answer_restart(fx_runtime_t *rt, child_t *c, fx_term_t tag, fx_term_t value) {
+  if (!c->ack_heap) return;
+  fx_term_t reply;
+  /* Out of memory even for the pair: the caller learns that much. */
+  if (fx_tuple2(c->ack_heap, tag, value, &reply) != FX_OK) reply = FX_ATOM(NOMEM);
+  fx_reply(rt, c->ack_from, reply);
+  fx_heap_free(c->ack_heap);
+  c->ack_heap = NULL;
+}
+
 /* Stops a child without waiting (used where no waiting is possible: a
  * failed start of the supervisor, or its crash). */
 static void kill_now(fx_runtime_t *rt, child_t *c) {
   if (!c->pid) return;
   fx_exit(rt, c->pid, FX_ATOM(KILL));
   c->pid = 0;
+  c->starting = false;
+  c->initial = false;
 }
 
 /* ---- restart intensity ---- */
@@ -106,6 +162,7 @@ static int continue_stopping(fx_proc_t *self, sup_t *s);
 static int after_stopping(fx_proc_t *self, sup_t *s);
 
 static void forget_child(sup_t *s, size_t i) {
+  fx_heap_free(s->children[i].ack_heap); /* answered already, or the supervisor is going */
   memmove(&s->children[i], &s->children[i + 1], (s->n - i - 1) * sizeof *s->children);
   s->n--;
 }
@@ -114,8 +171,11 @@ static void forget_child(sup_t *s, size_t i) {
  * once it is stopped: it is never restarted, by a strategy either. The
  * phase walks down from the top, so this shifts only children it is done
  * with (and none it restarts from). */
-static void child_stopped(sup_t *s, size_t i) {
+static void child_stopped(fx_proc_t *self, sup_t *s, size_t i) {
+  answer_restart(self->rt, &s->children[i], FX_ATOM(ERROR), FX_ATOM(SHUTDOWN));
   s->children[i].pid = 0;
+  s->children[i].starting = false;
+  s->children[i].initial = false;
   if (s->children[i].spec.restart == FX_TEMPORARY && s->after != AFTER_EXIT) forget_child(s, i);
 }
 
@@ -137,7 +197,7 @@ static int wait_for_exit(fx_proc_t *self, sup_t *s, child_t *c) {
   if (err) {
     /* No memory to wait selectively: stop it now; its EXIT is then stale. */
     kill_now(self->rt, c);
-    child_stopped(s, s->waiting);
+    child_stopped(self, s, s->waiting);
     return continue_stopping(self, s);
   }
   int64_t t = c->spec.shutdown_ms;
@@ -170,7 +230,7 @@ static int on_stop_progress(fx_proc_t *self, sup_t *s, const fx_received_t *r) {
     fx_exit(self->rt, c->pid, FX_ATOM(KILL));
     return wait_for_exit(self, s, c);
   }
-  child_stopped(s, s->waiting);
+  child_stopped(self, s, s->waiting);
   return continue_stopping(self, s);
 }
 
@@ -220,6 +280,22 @@ static int after_stopping(fx_proc_t *self, sup_t *s) {
 static int on_child_exit(fx_proc_t *self, sup_t *s, size_t i, fx_term_t reason) {
   child_t *c = &s->children[i];
   c->pid = 0;
+  c->starting = false;
+  if (c->initial) {
+    fx_term_t failed, reason_out;
+    fx_heap_t *h = fx_proc_heap(self);
+    c->initial = false;
+    int err = fx_tuple3(h, FX_ATOM(FAILED_TO_START_CHILD), c->spec.id, reason, &failed);
+    if (!err) err = fx_tuple2(h, FX_ATOM(SHUTDOWN), failed, &reason_out);
+    return shutdown_self(self, s, err ? FX_ATOM(SHUTDOWN) : reason_out);
+  }
+  if (c->ack_heap) {
+    /* A restart_child whose start failed: OTP's answers the error and
+     * leaves the child stopped, and no restart is counted. */
+    answer_restart(self->rt, c, FX_ATOM(ERROR), reason);
+    if (c->spec.restart == FX_TEMPORARY) forget_child(s, i);
+    return idle(self);
+  }
   bool restart = c->spec.restart == FX_PERMANENT || (c->spec.restart == FX_TRANSIENT && !is_normal_reason(reason));
   if (c->spec.restart == FX_TEMPORARY) forget_child(s, i);
   if (!restart) return idle(self);
@@ -299,6 +375,14 @@ static int on_call(fx_proc_t *self, sup_t *s, fx_term_t from, fx_term_t req) {
       if (op == FX_ATOM(RESTART_CHILD)) {
         if (c->pid) return reply_error(rt, h, from, FX_ATOM(RUNNING));
         if ((err = start_child(self, s, c)) != FX_OK) return reply_error(rt, h, from, FX_ATOM(ERROR));
+        /* Answered once the child acknowledges its start (or exits). Out
+         * of memory to keep the From: answered now, as a start without
+         * acknowledgement is. */
+        if (c->starting && fx_heap_new(rt, &c->ack_heap) == FX_OK) {
+          if (fx_heap_copy(c->ack_heap, from, &c->ack_from) == FX_OK) return FX_OK;
+          fx_heap_free(c->ack_heap);
+          c->ack_heap = NULL;
+        }
         if ((err = fx_tuple2(h, FX_ATOM(OK), fx_pid_term(c->pid), &reply)) != FX_OK) return err;
         return fx_reply(rt, from, reply);
       }
@@ -319,6 +403,19 @@ static int dispatch(fx_proc_t *self, sup_t *s, fx_term_t m) {
     for (size_t i = 0; i < s->n; i++)
       if (s->children[i].pid == pid) return on_child_exit(self, s, i, reason);
     return idle(self); /* a stale notice from an earlier instance */
+  }
+  if (fx_is_tuple(m) && fx_tuple_arity(m) == 2 && fx_tuple_get(m, 0) == FX_ATOM(CHILD_STARTED) && fx_is_local_pid(fx_tuple_get(m, 1))) {
+    fx_pid_t pid = fx_term_pid(fx_tuple_get(m, 1));
+    for (size_t i = 0; i < s->n; i++) {
+      child_t *c = &s->children[i];
+      if (c->pid == pid && c->starting) {
+        c->starting = false;
+        c->initial = false;
+        answer_restart(self->rt, c, FX_ATOM(OK), fx_pid_term(pid));
+      }
+    }
+    ack_own_start(self, s);
+    return idle(self);
   }
   if (fx_is_tuple(m) && fx_tuple_arity(m) == 3 && fx_tuple_get(m, 0) == FX_ATOM(GEN_CALL)) {
     int err = on_call(self, s, fx_tuple_get(m, 1), fx_tuple_get(m, 2));
@@ -383,6 +480,7 @@ static int sup_init(fx_proc_t *self, void *state, fx_term_t arg) {
       while (i-- > 0) kill_now(rt, &s->children[i]);
       return err;
     }
+    s->children[i].initial = s->children[i].starting;
   }
   return idle(self);
 }
@@ -397,6 +495,7 @@ static void sup_terminate(fx_proc_t *self, void *state, fx_term_t reason) {
 
 static void sup_destroy(fx_runtime_t *rt, void *state) {
   sup_t *s = state;
+  for (size_t i = 0; i < s->n; i++) fx_heap_free(s->children[i].ack_heap);
   fx_pattern_free(rt, s->wait_pattern);
   fx_heap_free(s->heap);
   fx__free(rt, s->children, s->spec.nchildren * sizeof *s->children + 1);

@@ -486,7 +486,26 @@ test('a child that fails to start fails the supervisor\'s start, as OTP\'s {fail
     return true;
   });
   await until(() => rt.processes().length === before);
-  assert.ok(pids.length >= 3 && pids.every((p) => !rt.isAlive(p)));
+  /* Not retried: the start failed, no restart is counted (a, b, c once). */
+  assert.equal(pids.length, 3);
+  assert.ok(pids.every((p) => !rt.isAlive(p)));
+
+  /* The supervisor itself exits with that reason: its linked starter
+   * sees it (not a kill). */
+  let exit;
+  class Starter extends Actor {
+    async init() {
+      this.trapExits(true);
+      await this.startLink(Tree).catch(() => {});
+    }
+    async run() {
+      exit = await this.receive([['EXIT', ANY, ANY], (_pid, reason) => reason]);
+      this.stop();
+    }
+  }
+  await rt.start(Starter);
+  await until(() => exit !== undefined);
+  assert.deepEqual(exit, ['shutdown', ['failed_to_start_child', 'b', { error: 'Error', message: 'no config' }]]);
 
   /* In a nested supervisor: the top-level child that failed is the nested one. */
   class Inner extends Supervisor {
@@ -499,7 +518,31 @@ test('a child that fails to start fails the supervisor\'s start, as OTP\'s {fail
       return [{ id: 'first', actor: Fine }, { id: 'inner', actor: Inner }, { id: 'last', actor: Fine }];
     }
   }
-  await assert.rejects(rt.start(Outer), (e) => e instanceof ExitError && e.reason[1][1] === 'inner');
+  /* Nested as OTP nests it: each supervisor's own failed start. */
+  await assert.rejects(rt.start(Outer), (e) => {
+    assert.deepEqual(e.reason, ['shutdown', ['failed_to_start_child', 'inner', ['shutdown', ['failed_to_start_child', 'y', { error: 'Error', message: 'no config' }]]]]);
+    return true;
+  });
+  await until(() => rt.processes().length === before);
+
+  /* A child whose constructor throws fails the start the same way, and
+   * leaves no process behind; so does an actor started on its own. */
+  class BadCtor extends GenServer {
+    constructor() {
+      super();
+      throw new Error('bad constructor');
+    }
+  }
+  class WithBadCtor extends Supervisor {
+    childSpecs() {
+      return [{ id: 'a', actor: Fine }, { id: 'z', actor: BadCtor }];
+    }
+  }
+  await assert.rejects(rt.start(WithBadCtor), (e) => {
+    assert.deepEqual(e.reason, ['shutdown', ['failed_to_start_child', 'z', { error: 'Error', message: 'bad constructor' }]]);
+    return true;
+  });
+  await assert.rejects(rt.start(BadCtor), /bad constructor/);
   await until(() => rt.processes().length === before);
 });
 
@@ -533,5 +576,41 @@ test('restartChild resolves once the child\'s init has returned, and rejects if 
   await terminateChild(rt, sup, 's');
   fail = true;
   await assert.rejects(restartChild(rt, sup, 's'), /restartChild: the child's init failed: cannot start now/);
+  rt.exit(sup, 'kill');
+});
+
+test('a restartChild whose init fails leaves the child stopped and its supervisor running, as OTP\'s', async () => {
+  let inits = 0;
+  let fail = false;
+  class Flaky extends GenServer {
+    init() {
+      inits++;
+      if (fail) throw new Error('not now'); // at once: before the supervisor answers
+      return 0;
+    }
+    handleCall(_r, _f, n) {
+      return [n, n];
+    }
+  }
+  class Tree extends Supervisor {
+    static maxRestarts = 1; // a retry or two would use it up
+    childSpecs() {
+      return [{ id: 'f', actor: Flaky }, { id: 'g', actor: Flaky }];
+    }
+  }
+  const sup = await rt.start(Tree);
+  await terminateChild(rt, sup, 'f');
+  fail = true;
+  inits = 0;
+  for (let i = 0; i < 3; i++) await assert.rejects(restartChild(rt, sup, 'f'), /restartChild: the child's init failed: not now/);
+  await sleep(20);
+  assert.equal(inits, 3); // once per restartChild, never retried
+  assert.equal(rt.isAlive(sup), true);
+  const children = await whichChildren(rt, sup);
+  assert.equal(children[0].pid, null);
+  assert.ok(children[1].pid instanceof Pid && rt.isAlive(children[1].pid));
+  fail = false;
+  const f = await restartChild(rt, sup, 'f');
+  assert.equal(await rt.call(f, 'x'), 0);
   rt.exit(sup, 'kill');
 });

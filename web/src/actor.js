@@ -86,6 +86,17 @@ class ActorProc extends Proc {
       this.rt.hostExit(this, this.stopReason);
       return NOT_STARTED;
     }
+    /* Started by a supervisor: it waits for this (a message to it). */
+    if (this.supervised) {
+      const rc = this.rt.native.hostStarted(this.pid);
+      if (rc < 0 && rc !== FX.ENOPROC) {
+        const e = new FauxtpError(rc, 'start');
+        started?.reject(e);
+        this.rt.hostExit(this, crashReason(e));
+        return NOT_STARTED;
+      }
+      this.rt.schedule();
+    }
     return state;
   }
 
@@ -238,6 +249,7 @@ export class Actor {
   static startSupervised(rt, pid, args) {
     const proc = this.makeProc(rt, pid);
     proc.parent = supervisorOf(rt, pid);
+    proc.supervised = true;
     rt.procs.add(proc);
     const started = deferred();
     started.promise.catch(() => {}); // a failed init is the supervisor's to handle

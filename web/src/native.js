@@ -236,6 +236,11 @@ export class Native {
     return this.m._fxw_host_exit(this.w, pid.id, pid.serial, ptr, this.len);
   }
 
+  /* A supervised process's init is over: its supervisor hears of it. */
+  hostStarted(pid) {
+    return this.m._fxw_host_started(this.w, pid.id, pid.serial);
+  }
+
   hostKind(pid) {
     return this.m._fxw_host_kind(this.w, pid.id, pid.serial);
   }

@@ -71,6 +71,7 @@ export class Proc {
     this.started = 0;
     this.starting = null; // while init runs: the start to settle (actor.js)
     this.parent = null; // the supervisor or the linked starter (actor.js)
+    this.supervised = false; // started by a supervisor, which waits for its init (actor.js)
     if (actor) actor[PROC] = this;
   }
 

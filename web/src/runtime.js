@@ -161,7 +161,6 @@ export class Runtime {
     this.anyEntry = undefined;
     this.anyEntry = this.patternEntry([ANY]);
     this.startLog = null; // { pid, started } of supervised actors, while a supervisor starts
-    this.supervisedStarts = new Map(); // pid key -> started, while a supervised actor's init runs
     this.checkedPid = null; // checkTarget's
     this.tracers = null;
     this.scheduled = false;
@@ -400,7 +399,13 @@ export class Runtime {
     if (this.closed) throw this.closedError('spawn');
     const pid = this.native.spawn(this.kindOf(Class), link, false);
     if (typeof pid === 'number') throw new FauxtpError(pid, 'spawn');
-    const proc = makeProc(pid);
+    let proc;
+    try {
+      proc = makeProc(pid);
+    } catch (e) {
+      this.exitPid(pid, crashReason(e)); // its constructor threw: the process goes too
+      throw e;
+    }
     this.procs.add(proc);
     return proc;
   }
@@ -409,15 +414,18 @@ export class Runtime {
     const Class = this.classes[kind];
     /* Logged even when gone already: a supervisor's start pairs its log
      * with its JavaScript children in order. */
-    const started = Class && this.native.isAlive(pid) ? Class.startSupervised(this, pid, Array.isArray(args) ? args : []) : undefined;
-    if (this.startLog) this.startLog.push({ pid, started });
-    /* Until its init is over, for restartChild to wait on. */
-    if (started !== undefined) {
-      const key = pid.key;
-      this.supervisedStarts.set(key, started);
-      const forget = () => this.supervisedStarts.delete(key);
-      started.then(forget, forget);
+    let started;
+    if (Class && this.native.isAlive(pid)) {
+      try {
+        started = Class.startSupervised(this, pid, Array.isArray(args) ? args : []);
+      } catch (e) {
+        /* Its constructor threw: the start failed, as if init had. */
+        this.exitPid(pid, crashReason(e));
+        started = Promise.reject(e);
+        started.catch(() => {});
+      }
     }
+    if (this.startLog) this.startLog.push({ pid, started });
   }
 
   /**
@@ -440,21 +448,26 @@ export class Runtime {
   /** Called by a JavaScript process on its way out. */
   hostExit(proc, reason) {
     if (proc.dead) return;
+    proc.dead = true;
+    proc.exitReason = reason;
+    this.procs.delete(proc);
+    this.exitPid(proc.pid, reason);
+  }
+
+  /* Ends the core process of a JavaScript process. */
+  exitPid(pid, reason) {
     const native = this.native;
     let rc;
     try {
-      rc = native.hostExit(proc.pid, reasonTerm(reason));
+      rc = native.hostExit(pid, reasonTerm(reason));
     } catch {
-      rc = native.hostExit(proc.pid, { error: 'TypeError', message: 'exit reason cannot be encoded' });
+      rc = native.hostExit(pid, { error: 'TypeError', message: 'exit reason cannot be encoded' });
     }
     /* The core could not take the reason (its atom table is full, or its
      * memory): the process still ends, with a reason that needs no new
      * atom, or at worst with one every runtime has. */
-    if (rc < 0 && rc !== FX.ENOPROC) rc = native.hostExit(proc.pid, { error: 'FauxtpError', message: `exit reason refused by the core (${errName(rc)})` });
-    if (rc < 0 && rc !== FX.ENOPROC) rc = native.hostExit(proc.pid, atom('nomem'));
-    proc.dead = true;
-    proc.exitReason = reason;
-    this.procs.delete(proc);
+    if (rc < 0 && rc !== FX.ENOPROC) rc = native.hostExit(pid, { error: 'FauxtpError', message: `exit reason refused by the core (${errName(rc)})` });
+    if (rc < 0 && rc !== FX.ENOPROC) rc = native.hostExit(pid, atom('nomem'));
     if (rc === FX.OK || rc === FX.ENOPROC) this.schedule();
   }
 

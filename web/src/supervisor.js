@@ -32,9 +32,9 @@ function checkCount(v, what, max) {
 /* The spec term bindings/emscripten.c reads:
  * {Strategy, MaxRestarts, MaxSeconds, [{Id, Kind, Args, Restart, ShutdownMs}]}
  * `leaves` gets, for each JavaScript child in the order the core starts
- * them (depth first), the id of its top-level child (`top`: that id, for
- * the children of a nested supervisor). */
-function specOf(rt, Class, args, depth, leaves, top) {
+ * them (depth first), the ids from its top-level child down to it (`path`:
+ * those of the supervisors above, for the children of a nested one). */
+function specOf(rt, Class, args, depth, leaves, path = []) {
   if (depth > 16) throw new TypeError('supervisors nest too deeply');
   const name = Class.name || 'Supervisor';
   const strategy = STRATEGIES[Class.strategy];
@@ -64,10 +64,10 @@ function specOf(rt, Class, args, depth, leaves, top) {
     else checkCount(shutdown, `${where}.shutdown`, 0x7fffffff);
     const actor = c.actor;
     let kind;
-    if (typeof actor === 'function' && actor.prototype instanceof Supervisor) kind = [SUPERVISOR, specOf(rt, actor, childArgs, depth + 1, leaves, top ?? c.id)];
+    if (typeof actor === 'function' && actor.prototype instanceof Supervisor) kind = [SUPERVISOR, specOf(rt, actor, childArgs, depth + 1, leaves, [...path, c.id])];
     else if (typeof actor === 'function' && typeof actor.startSupervised === 'function') {
       kind = rt.kindOf(actor);
-      leaves.push(top ?? c.id);
+      leaves.push([...path, c.id]);
     } else throw new TypeError(`${where}.actor must be an Actor, GenServer or Supervisor class`);
     return [c.id, kind, childArgs, restart, shutdown];
   });
@@ -118,16 +118,22 @@ export class Supervisor {
     }
     if (typeof pid === 'number') throw new FauxtpError(pid, `${this.name || 'Supervisor'}.start`);
     rt.schedule();
-    const results = await Promise.allSettled(starts.map((child) => child.started));
-    /* A child that failed to start fails the start, as OTP's: the tree
-     * goes, and start rejects with {shutdown, {failed_to_start_child, Id,
-     * Reason}}. (The core has meanwhile treated the failure as a crash.) */
-    const i = results.findIndex((r) => r.status === 'rejected');
-    if (i < 0) return pid;
-    rt.exit(pid, 'kill');
-    const e = results[i].reason;
-    const reason = e instanceof ExitError ? e.reason : crashReason(e);
-    throw new ExitError(['shutdown', ['failed_to_start_child', leaves[i], reason]]);
+    /* A child that failed to start fails the start, as OTP's: the core's
+     * supervisor (and each one above it) stops the rest of its tree and
+     * exits with {shutdown, {failed_to_start_child, Id, Reason}}, for the
+     * child that failed first; the start rejects with that reason. */
+    let failed = null;
+    const settled = starts.map((child, i) =>
+      Promise.resolve(child.started).catch((e) => {
+        failed ??= { i, e };
+      })
+    );
+    await Promise.all(settled);
+    if (failed === null) return pid;
+    const { i, e } = failed;
+    let reason = e instanceof ExitError ? e.reason : crashReason(e);
+    for (let k = leaves[i].length; k-- > 0; ) reason = ['shutdown', ['failed_to_start_child', leaves[i][k], reason]];
+    throw new ExitError(reason);
   }
 }
 
@@ -175,22 +181,17 @@ export async function terminateChild(rt, sup, id) {
   throw isPair(reply) && reply[0] === 'error' ? failed('terminateChild', reply) : notSupervisor('terminateChild', sup);
 }
 
-/** Starts a stopped child again; resolves with its new pid. */
+/** Starts a stopped child again; resolves with its new pid once the
+ * child's init has returned (the supervisor answers then: the child
+ * acknowledges its start, bindings' fx_host_started). */
 export async function restartChild(rt, sup, id) {
   const reply = await query(rt, sup, [RESTART, id]);
   if (!isPair(reply) || (reply[0] !== 'ok' && reply[0] !== 'error')) throw notSupervisor('restartChild', sup);
-  if (reply[0] !== 'ok') throw failed('restartChild', reply);
-  /* Its actor's init runs on the START event, dispatched before this
-   * reply: the restart is over when that init is. */
-  const pid = reply[1];
-  const started = pid instanceof Pid ? rt.supervisedStarts.get(pid.key) : undefined;
-  if (started !== undefined) {
-    try {
-      await started;
-    } catch (e) {
-      throw new Error(`restartChild: the child's init failed: ${e?.message ?? String(e)}`, { cause: e });
-    }
-  }
-  return pid;
+  if (reply[0] === 'ok') return reply[1];
+  const why = reply[1];
+  if (why === 'running' || why === 'not_found') throw failed('restartChild', reply);
+  /* The child ended before its init returned: it stays stopped, as OTP's. */
+  const message = why !== null && typeof why === 'object' && typeof why.message === 'string' ? why.message : describe(why);
+  throw new Error(`restartChild: the child's init failed: ${message}`, { cause: new ExitError(why) });
 }
 

@@ -24,7 +24,10 @@ typedef enum fx_restart {
 } fx_restart_t;
 
 /* Starts a child linked to `sup` and writes its pid (a negative return
- * means it did not start). */
+ * means it did not start). Returns 1 when the child's init goes on after
+ * this returns (a host's actor): the child then sends `sup` the message
+ * {'$fx_child_started', Pid} once its init is over (fx_host_started), and
+ * exits if it fails. */
 typedef int (*fx_child_start_fn)(fx_runtime_t *rt, void *ud, fx_pid_t sup, fx_term_t arg, fx_pid_t *out);
 
 typedef struct fx_supervisor_spec fx_supervisor_spec_t;
@@ -54,16 +57,22 @@ struct fx_supervisor_spec {
 };
 
 /* Starts a supervisor and its children, in order. If a child fails to
- * start, the ones started are stopped and this returns FX_ECALLBACK. An
- * invalid spec (a child with no or two ways to start, a bad restart type
- * or shutdown time, a repeated id) is FX_EINVAL, and nothing starts. */
+ * start, the ones started are stopped and this returns FX_ECALLBACK. A
+ * child whose init goes on (its start function returned 1) and that exits
+ * before it acknowledges fails the start later: the supervisor stops the
+ * others and exits with {shutdown, {failed_to_start_child, Id, Reason}}.
+ * An invalid spec (a child with no or two ways to start, a bad restart
+ * type or shutdown time, a repeated id) is FX_EINVAL, and nothing starts. */
 int fx_supervisor_start(fx_runtime_t *rt, const fx_supervisor_spec_t *spec, const fx_spawn_opts_t *opts, fx_pid_t *out);
 
 /* Queries and operations: calls to the supervisor, completed through cb.
  *  which_children -> [{Id, Pid | undefined}], in start order
  *  count_children -> #{specs => N, active => N, supervisors => N, workers => N}
  *  terminate_child(Id) -> ok | {error, not_found}
- *  restart_child(Id) -> {ok, Pid} | {error, running} | {error, not_found} */
+ *  restart_child(Id) -> {ok, Pid} | {error, running} | {error, not_found}
+ *                       | {error, Reason}: a child whose init goes on is
+ *                       answered once it acknowledges; exiting first, it
+ *                       stays stopped, not restarted */
 int fx_supervisor_which_children(fx_runtime_t *rt, fx_pid_t sup, int64_t timeout_ms, fx_call_cb cb, void *ud);
 int fx_supervisor_count_children(fx_runtime_t *rt, fx_pid_t sup, int64_t timeout_ms, fx_call_cb cb, void *ud);
 int fx_supervisor_terminate_child(fx_runtime_t *rt, fx_pid_t sup, fx_term_t id, int64_t timeout_ms, fx_call_cb cb, void *ud);

@@ -172,7 +172,8 @@ const char *fx_atom_text(const fx_runtime_t *rt, fx_term_t atom, size_t *len);
   X(TERMINATE_CHILD, "terminate_child") X(RESTART_CHILD, "restart_child")      \
   X(SPECS, "specs") X(ACTIVE, "active") X(SUPERVISORS, "supervisors")          \
   X(WORKERS, "workers") X(NOT_FOUND, "not_found") X(RUNNING, "running")        \
-  X(FX_TASK, "fx_task") X(TASK_JOIN, "$fx_task_join") X(TEXT, "text") X(BYTES, "bytes")
+  X(FX_TASK, "fx_task") X(TASK_JOIN, "$fx_task_join") X(TEXT, "text") X(BYTES, "bytes")  \
+  X(CHILD_STARTED, "$fx_child_started") X(FAILED_TO_START_CHILD, "failed_to_start_child")
 
 enum fx_predefined_atom_index {
 #define FX__ATOM_INDEX(id, text) FX_ATOM_INDEX_##id,
