@@ -226,7 +226,9 @@ TEST(timers_to_a_pid_are_cancelled_when_it_exits) {
   size_t settled = fx_runtime_memory(rt);
   /* The slots are reused cleanly: a's process is gone, b's list is empty. */
   ASSERT_OK(fx_send_after(rt, 10, fx_pid_term(pb), fx_small(6), &t[0]));
-  ASSERT_OK(fx_send_after(rt, 10, fx_pid_term(pa), fx_small(7), &t[1])); /* to a dead pid: fires into nothing */
+  ASSERT_OK(fx_send_after(rt, 10, fx_pid_term(pa), fx_small(7), &t[1])); /* to a dead pid: ended at once */
+  ASSERT_ERR(fx_cancel_timer(rt, t[1]), FX_ENOTFOUND);
+  ASSERT_EQ(fx_next_deadline(rt), 10 + 100); /* b's only */
   clock.now = 200;
   fx_run(rt, FX_RUN_IDLE);
   ASSERT_STREQ(b.log, "5 6");
@@ -653,6 +655,65 @@ TEST(send_etf_decodes_into_the_mailbox) {
   fx_runtime_free(rt);
 }
 
+/* A timeout too long to add to the clock waits for ever (it wrapped to a
+ * deadline in the past, and fired at once). */
+TEST(timeouts_past_the_clocks_range_never_fire) {
+  fx_test_clock_t clock = {.now = 1000};
+  fx_runtime_t *rt = new_rt(&clock);
+  logger_t s = {.timeout = INT64_MAX, .limit = 1};
+  fx_pid_t pid = spawn_logger(rt, &s);
+  fx_timer_t t;
+  ASSERT_OK(fx_send_after(rt, INT64_MAX, fx_pid_term(pid), fx_small(1), &t));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_EQ(fx_next_deadline(rt), INT64_MAX);
+  clock.now = INT64_MAX / 2;
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_EQ(s.timeouts, 0);
+  ASSERT_STREQ(s.log, "");
+  ASSERT_OK(fx_cancel_timer(rt, t));
+  fx_runtime_free(rt);
+}
+
+/* A destroy that sends to a process the runtime's free has freed already,
+ * or spawns, finds none (it read freed memory). */
+typedef struct notifier {
+  fx_pid_t peer;
+  int *send_rc, *spawn_rc;
+} notifier_t;
+
+static int notifier_init(fx_proc_t *self, void *state, fx_term_t arg) {
+  *(notifier_t *)state = *(notifier_t *)fx_small_value(arg);
+  return fx_receive(self, NULL, FX_INFINITY);
+}
+
+static int notifier_handle(fx_proc_t *self, void *state, const fx_received_t *r) {
+  (void)state, (void)r;
+  return fx_receive(self, NULL, FX_INFINITY);
+}
+
+static void notifier_destroy(fx_runtime_t *rt, void *state) {
+  notifier_t *n = state;
+  fx_pid_t pid = 0;
+  *n->send_rc = fx_send(rt, fx_pid_term(n->peer), FX_ATOM(DOWN));
+  *n->spawn_rc = fx_spawn(rt, &server, FX_NIL, NULL, &pid);
+}
+
+static const fx_behaviour_t notifier = {"notifier", sizeof(notifier_t), notifier_init, notifier_handle, NULL, notifier_destroy};
+
+TEST(a_destroy_at_runtime_free_finds_the_freed_processes_gone) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  int send_rc = 1, spawn_rc = 1;
+  notifier_t n = {.send_rc = &send_rc, .spawn_rc = &spawn_rc};
+  ASSERT_OK(fx_spawn(rt, &server, FX_NIL, NULL, &n.peer)); /* a lower slot: freed first */
+  fx_pid_t pid;
+  ASSERT_OK(fx_spawn(rt, &notifier, ptr_arg(&n), NULL, &pid));
+  fx_run(rt, FX_RUN_IDLE);
+  fx_runtime_free(rt);
+  ASSERT_EQ(send_rc, FX_OK); /* to a dead pid: dropped, as any send to one */
+  ASSERT_EQ(spawn_rc, FX_ESTATE);
+}
+
 TEST(clean_teardown_with_everything_pending) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
@@ -683,4 +744,5 @@ TEST_MAIN(spawn_runs_init_and_exits_normally, stale_pid_never_reaches_the_slot_r
           call_times_out_and_the_late_reply_is_dropped, run_modes_and_fair_turns, run_budget_bounds_a_slice,
           a_busy_process_does_not_starve_others, callback_errors_crash_only_that_process,
           bad_arguments_are_errors, allocation_failures_leave_the_runtime_usable, send_etf_decodes_into_the_mailbox,
+          timeouts_past_the_clocks_range_never_fire, a_destroy_at_runtime_free_finds_the_freed_processes_gone,
           clean_teardown_with_everything_pending)

@@ -99,7 +99,7 @@ static int atom_add(fx_runtime_t *rt, const char *s, size_t len, uint32_t h, uin
   }
   char *text = fx__alloc(rt, len + 1);
   if (!text) return FX_ENOMEM;
-  memcpy(text, s, len);
+  if (len) memcpy(text, s, len);
   text[len] = 0;
   t->entries[t->count] = (fx_atom_entry_t){text, (uint32_t)len, h};
   t->slots[slot] = ++t->count;

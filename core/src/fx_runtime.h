@@ -209,6 +209,7 @@ struct fx_runtime {
   void *trace_ud;
   fx_signal_t *signals, **signals_tail; /* exit signals not yet delivered */
   bool delivering_signals;
+  bool freeing; /* fx_runtime_free is under way: destroy callbacks spawn nothing */
 
   struct fx_host_event *host_head, **host_tail; /* events for the host */
   struct fx_host_event *event_pool; /* recycled small events (host.c) */

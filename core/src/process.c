@@ -102,7 +102,7 @@ static void crash(fx_proc_t *p, fx_term_t which, int rc) {
 static FX__NOINLINE void start_receive_timer(fx_proc_t *p) {
   fx_runtime_t *rt = p->rt;
   fx__timer_spec_t spec = {.kind = FX_TIMER_RECEIVE, .key = p->pid};
-  if (fx__timer_start(rt, fx_update_time(rt) + p->recv_timeout, &spec, &p->recv_timer) != FX_OK) {
+  if (fx__timer_start(rt, fx__time_after(fx_update_time(rt), p->recv_timeout), &spec, &p->recv_timer) != FX_OK) {
     /* Without a timer the wait could last forever: time out now instead. */
     p->flags |= FX_PF_TIMED_OUT;
   }
@@ -177,6 +177,7 @@ const void *fx__spawn_ctx(const fx_proc_t *p) { return p->rt->spawn_ctx; }
 
 int fx__spawn(fx_runtime_t *rt, const fx_behaviour_t *b, size_t state_size, const void *ctx, fx_term_t arg, const fx_spawn_opts_t *opts, fx_pid_t *out) {
   if (!rt || !b || !b->handle) return FX_EINVAL;
+  if (rt->freeing) return FX_ESTATE;
   if (opts && opts->link && !fx__proc_get(rt, opts->link)) return FX_ENOPROC;
   if (opts && opts->name != FX_NONE) {
     fx_pid_t holder;
@@ -434,6 +435,9 @@ void fx__sched_free_all(fx_runtime_t *rt) {
         fx__free_small(rt, l);
       }
     }
+    /* Gone before its destroy runs: a destroy that sends to it, or to a
+     * process freed earlier, finds no process. */
+    rt->slots[i].proc = NULL;
     free_proc(rt, p);
   }
   fx__free(rt, rt->slots, rt->slots_cap * sizeof *rt->slots);

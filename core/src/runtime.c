@@ -117,6 +117,7 @@ int fx_runtime_new(const fx_runtime_config_t *cfg, fx_runtime_t **out) {
 
 void fx_runtime_free(fx_runtime_t *rt) {
   if (!rt) return;
+  rt->freeing = true;
   fx__sched_free_all(rt);
   fx__small_pool_free(rt);
   fx__msg_pool_free(rt);

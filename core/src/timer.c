@@ -222,12 +222,16 @@ int fx_send_after(fx_runtime_t *rt, int64_t ms, fx_term_t to, fx_term_t msg, fx_
   if (!fx_is_local_pid(to) && !fx_is_atom(to)) return FX_EINVAL;
   /* To a live pid: in its process's list, cancelled if it exits first. */
   fx_proc_t *p = fx_is_local_pid(to) ? fx__proc_get(rt, fx_term_pid(to)) : NULL;
+  if (fx_is_local_pid(to) && !p) {
+    *out = 0; /* to a process that has exited: cancelled at once, as erlang:send_after/3's */
+    return FX_OK;
+  }
   fx_proc_ext_t *ext = p ? fx__proc_ext(p) : NULL;
   if (p && !ext) return FX_ENOMEM;
   fx__timer_spec_t spec = {.kind = FX_TIMER_SEND, .to = to};
   int err = fx__msg_from_term(rt, msg, &spec.msg);
   if (err) return err;
-  err = fx__timer_start(rt, fx_update_time(rt) + ms, &spec, out);
+  err = fx__timer_start(rt, fx__time_after(fx_update_time(rt), ms), &spec, out);
   if (err) fx__msg_free(rt, spec.msg);
   else if (ext) target_link(rt, (uint32_t)*out - 1, ext);
   return err;

@@ -630,8 +630,8 @@ static void send_after(ctx_t *c) {
   int err = fx_send_after(c->rt, ms, to, fz_message(c, HARNESS, 0, op % 12, ms), &m->handle);
   FUZZ_CHECK(err == FX_OK, "fx_send_after: %s", fx_err_name(err));
   m->due = c->clock + ms;
-  m->pending = 1;
   m->target = !(t & 0x80) && i < c->nprocs && c->procs[i].alive ? i : -1;
+  m->pending = (t & 0x80) || m->target >= 0; /* to a dead pid: ended at once */
   c->ntimers++;
 }
 

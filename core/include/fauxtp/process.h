@@ -55,7 +55,8 @@ typedef struct fx_behaviour {
    * traps or that a supervisor sends, never on `kill` (may be NULL). */
   void (*terminate)(fx_proc_t *self, void *state, fx_term_t reason);
   /* Frees what state points at; runs on every exit, `kill` included, and
-   * when the runtime is freed (may be NULL). */
+   * when the runtime is freed (may be NULL): then the processes freed
+   * before it are gone, and spawning fails with FX_ESTATE. */
   void (*destroy)(fx_runtime_t *rt, void *state);
 } fx_behaviour_t;
 
@@ -216,8 +217,9 @@ int fx_trap_exit(fx_runtime_t *rt, fx_pid_t pid, int on);
 
 /* Sends msg to `to` (pid or name, resolved when the timer fires) after ms;
  * *out (may be NULL) gets a handle for fx_cancel_timer. A timer to a pid is
- * cancelled when that process exits (as erlang:send_after/3's); one to a
- * name is not. */
+ * cancelled when that process exits, at once if it has exited already (as
+ * erlang:send_after/3's: *out is then a timer that ended); one to a name
+ * is not. */
 int fx_send_after(fx_runtime_t *rt, int64_t ms, fx_term_t to, fx_term_t msg, fx_timer_t *out);
 /* FX_OK when the timer was pending; FX_ENOTFOUND when it fired or was
  * cancelled already. */
