@@ -981,9 +981,11 @@ static void start_failing_at(long fail_at, int once, int *fx_test_failed__, int 
   if (alloc.live != 0) FX_TEST_FAIL("fail_at %ld: %lld bytes leaked", fail_at, alloc.live);
 }
 
-/* Crashes b under one_for_all while allocation fail_at fails: afterwards
- * the supervisor runs with all three children, or it and they are gone. */
-static void restart_failing_at(long fail_at, int once, int *fx_test_failed__, int *ok) {
+/* Crashes b under one_for_all while allocation fail_at fails (b exits
+ * itself, or by_signal: an exit signal from outside ends it, whose EXIT
+ * the supervisor must still hear of): afterwards the supervisor runs with
+ * all three children, or it and they are gone. */
+static void crash_failing_at(long fail_at, int once, int by_signal, int *fx_test_failed__, int *ok) {
   static const char *const ids[] = {"a", "b", "c"};
   ctx_t t;
   fx_test_alloc_t alloc;
@@ -993,13 +995,15 @@ static void restart_failing_at(long fail_at, int once, int *fx_test_failed__, in
   fx_pid_t sup = 0;
   if (fx_supervisor_start(t.rt, &spec, NULL, &sup) != FX_OK) FX_TEST_FAIL("start");
   fx_pid_t old_b = K(&t, "b")->pid;
-  fx_cast(t.rt, fx_pid_term(old_b), pair(t.h, A(&t, "exit"), A(&t, "boom")));
+  fx_term_t boom = pair(t.h, A(&t, "error"), A(&t, "boom"));
+  if (!by_signal) fx_cast(t.rt, fx_pid_term(old_b), pair(t.h, A(&t, "exit"), A(&t, "boom")));
   alloc.countdown = fail_at;
+  int sent = by_signal ? fx_exit(t.rt, old_b, boom) : FX_OK; /* refused for want of memory: nothing happens */
   run(&t);
   alloc.countdown = -1;
   *ok = alloc.failures == 0;
   run(&t);
-  if (fx_is_alive(t.rt, old_b)) FX_TEST_FAIL("fail_at %ld: b did not exit", fail_at);
+  if (sent == FX_OK && fx_is_alive(t.rt, old_b)) FX_TEST_FAIL("fail_at %ld: b did not exit", fail_at);
   if (fx_is_alive(t.rt, sup)) {
     if (!runs_with(&t, sup, ids, 3)) FX_TEST_FAIL("fail_at %ld: the supervisor runs without all its children", fail_at);
   } else if (fx_process_count(t.rt) != 1) {
@@ -1009,6 +1013,14 @@ static void restart_failing_at(long fail_at, int once, int *fx_test_failed__, in
   if (!usable(&t)) FX_TEST_FAIL("fail_at %ld: the runtime is not usable after", fail_at);
   teardown(&t);
   if (alloc.live != 0) FX_TEST_FAIL("fail_at %ld: %lld bytes leaked", fail_at, alloc.live);
+}
+
+static void restart_failing_at(long fail_at, int once, int *fx_test_failed__, int *ok) {
+  crash_failing_at(fail_at, once, 0, fx_test_failed__, ok);
+}
+
+static void killed_failing_at(long fail_at, int once, int *fx_test_failed__, int *ok) {
+  crash_failing_at(fail_at, once, 1, fx_test_failed__, ok);
 }
 
 /* Runs step for n = 0, 1, ... until a run in which no allocation failed. */
@@ -1024,6 +1036,7 @@ TEST(supervisor_start_with_one_failed_allocation) { FOR_EACH_FAILURE(start_faili
 TEST(supervisor_start_with_allocations_failing_from_n_on) { FOR_EACH_FAILURE(start_failing_at, 0); }
 TEST(restart_with_one_failed_allocation) { FOR_EACH_FAILURE(restart_failing_at, 1); }
 TEST(restart_with_allocations_failing_from_n_on) { FOR_EACH_FAILURE(restart_failing_at, 0); }
+TEST(a_child_killed_with_one_failed_allocation) { FOR_EACH_FAILURE(killed_failing_at, 1); }
 
 /* What an observer sees: every live process, its behaviour, name, status,
  * mailbox, links, monitors and supervisor. */
@@ -1156,4 +1169,4 @@ TEST_MAIN(trace_reports_spawn_send_receive_exit_and_restart, introspection_shows
           an_exit_from_an_old_instance_is_ignored, terminate_child_and_restart_child,
           a_child_from_a_start_function_is_linked_and_supervised, supervisor_start_with_one_failed_allocation,
           supervisor_start_with_allocations_failing_from_n_on, restart_with_one_failed_allocation,
-          restart_with_allocations_failing_from_n_on)
+          restart_with_allocations_failing_from_n_on, a_child_killed_with_one_failed_allocation)

@@ -220,6 +220,14 @@ static void exit_or_pend(fx_proc_t *q, fx_msg_t *reason, fx_exit_kind_t kind) {
   q->flags |= FX_PF_EXIT_PENDING;
 }
 
+/* A trapped EXIT or a DOWN that no memory could be found for: the process
+ * waiting for it would wait for ever (a supervisor would never restart its
+ * child), so it ends with nomem, which its own links and monitors see. */
+static void lost_notice(fx_runtime_t *rt, fx_pid_t to) {
+  fx_proc_t *q = fx__proc_get(rt, to);
+  if (q) exit_or_pend(q, fx__reason_msg(rt, FX_ATOM(NOMEM)), FX_EXIT_SIGNAL);
+}
+
 static void deliver(fx_runtime_t *rt, fx_signal_t *s) {
   fx_proc_t *q = fx__proc_get(rt, s->to);
   fx_term_t reason = fx__reason_term(s->reason);
@@ -230,8 +238,9 @@ static void deliver(fx_runtime_t *rt, fx_signal_t *s) {
   } else if (q->flags & FX_PF_TRAP_EXIT) {
     fx__heap_mark_t mark = fx__heap_mark(&rt->scratch);
     fx_term_t msg;
-    if (fx_tuple3(&rt->scratch, FX_ATOM(EXIT), fx_pid_term(s->from), reason, &msg) == FX_OK)
-      fx__send_term(rt, s->to, msg);
+    if (fx_tuple3(&rt->scratch, FX_ATOM(EXIT), fx_pid_term(s->from), reason, &msg) != FX_OK ||
+        fx__send_term(rt, s->to, msg) != FX_OK)
+      lost_notice(rt, s->to);
     fx__heap_release_to(&rt->scratch, mark);
   } else if (reason != FX_ATOM(NORMAL) || s->from == s->to) {
     exit_or_pend(q, s->reason, FX_EXIT_SIGNAL);
@@ -308,7 +317,7 @@ void fx__signal_exit_links(fx_runtime_t *rt, fx_pid_t pid, fx_proc_ext_t *ext, f
     uint64_t key = m->key;
     fx_pid_t watcher = m->watcher;
     fx__monitor_remove(rt, key);
-    send_down(rt, watcher, key, pid, reason);
+    if (send_down(rt, watcher, key, pid, reason) != FX_OK) lost_notice(rt, watcher);
   }
 }
 
