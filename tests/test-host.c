@@ -397,6 +397,9 @@ TEST(bad_uses_are_errors) {
   ASSERT_ERR(fx_host_spawn(rt, UINT32_MAX, NULL, &pid), FX_EINVAL);
   ASSERT_OK(fx_host_spawn(rt, 1, NULL, &pid));
   ASSERT_ERR(fx_host_receive(rt, pid, NULL, -5), FX_EINVAL);
+  ASSERT_ERR(fx_host_exit(rt, pid, (fx_term_t)6), FX_EINVAL); /* no term: refused, it lives on */
+  ASSERT_ERR(fx_host_exit(rt, pid, FX_NONE), FX_EINVAL);
+  ASSERT(fx_is_alive(rt, pid));
   ASSERT_ERR(fx_host_call(rt, atom(rt, "nobody"), FX_NIL, 10, &id), FX_EBADNAME);
   ASSERT_ERR(fx_host_call(rt, fx_pid_term(srv), FX_NIL, 10, NULL), FX_EINVAL);
   ASSERT(fx_host_take_events(NULL) == NULL);

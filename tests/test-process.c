@@ -586,6 +586,12 @@ TEST(bad_arguments_are_errors) {
   ASSERT_ERR(fx_receive(NULL, NULL, 0), FX_ESTATE);
   ASSERT_ERR(fx_cancel_timer(rt, 0), FX_ENOTFOUND);
   ASSERT_ERR(fx_cancel_timer(rt, 0xffffffffffffull), FX_ENOTFOUND);
+  /* A word that is no term, as a reason: refused, nothing sent. */
+  logger_t s = {0};
+  pid = spawn_logger(rt, &s);
+  ASSERT_ERR(fx_exit(rt, pid, (fx_term_t)6), FX_EINVAL);
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(fx_is_alive(rt, pid));
   fx_runtime_free(rt);
 }
 

@@ -199,7 +199,8 @@ int fx_host_exit(fx_runtime_t *rt, fx_pid_t pid, fx_term_t reason) {
   int err;
   fx_proc_t *p = held_host(rt, pid, &err);
   if (!p) return err;
-  if (p->status == FX_PS_RUNNING || reason == FX_NONE) return FX_ESTATE;
+  if (reason == FX_NONE || !fx__is_term(reason)) return FX_EINVAL;
+  if (p->status == FX_PS_RUNNING) return FX_ESTATE;
   fx__proc_exit(p, fx__reason_msg(rt, reason), FX_EXIT_SELF);
   return FX_OK;
 }

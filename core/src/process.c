@@ -262,10 +262,12 @@ int fx_hold(fx_proc_t *p) {
 
 int fx_stop(fx_proc_t *p, fx_term_t reason) {
   if (!p || p->status != FX_PS_RUNNING) return FX_ESTATE;
+  if (!fx__is_term(reason)) return FX_EINVAL;
   fx_proc_ext_t *ext = fx__proc_ext(p);
   if (!ext) return FX_ENOMEM;
-  fx_msg_t *m = fx__reason_msg(p->rt, reason);
-  if (!m) return FX_ENOMEM;
+  fx_msg_t *m = NULL;
+  int err = fx__msg_from_term(p->rt, reason, &m);
+  if (err) return err;
   if (ext->exit_reason) fx__msg_free(p->rt, ext->exit_reason);
   ext->exit_reason = m;
   p->flags |= FX_PF_STOP;

@@ -322,7 +322,7 @@ void fx__signal_exit_links(fx_runtime_t *rt, fx_pid_t pid, fx_proc_ext_t *ext, f
 }
 
 int fx_exit(fx_runtime_t *rt, fx_pid_t pid, fx_term_t reason) {
-  if (!rt || reason == FX_NONE) return FX_EINVAL;
+  if (!rt || reason == FX_NONE || !fx__is_term(reason)) return FX_EINVAL;
   if (!fx__proc_get(rt, pid)) return FX_OK; /* Erlang: a signal to nobody is dropped */
   fx_pid_t from = rt->current ? rt->current->pid : 0;
   return fx__signal_send(rt, pid, from, reason, reason == FX_ATOM(KILL));
