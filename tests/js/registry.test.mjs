@@ -54,3 +54,23 @@ test('names are strings', () => {
   assert.throws(() => rt.register('n'.repeat(256), rt.whereis('inbox')), { name: 'TypeError', message: /at most 255 characters/ });
   assert.throws(() => rt.whereis({}), TypeError);
 });
+
+test('names that are atoms JavaScript reads as values come back as the names registered', async () => {
+  const names = ['nil', 'true', 'false'];
+  const pids = [];
+  for (const name of names) {
+    const pid = await rt.start(Echo);
+    pids.push(pid);
+    assert.equal(rt.register(name, pid), true);
+    assert.equal(rt.whereis(name).equals(pid), true);
+    assert.equal(rt.processInfo(pid).name, name);
+  }
+  for (const name of names) assert.ok(rt.registered().includes(name), `${name} in ${JSON.stringify(rt.registered())}`);
+  assert.ok(rt.registered().every((n) => typeof n === 'string'));
+  assert.throws(() => rt.register('undefined', pids[0]), (e) => e instanceof TypeError && /undefined/.test(e.message));
+  /* A lone surrogate has no UTF-8: refused, not turned into another name. */
+  assert.throws(() => rt.register('\ud800', pids[0]), TypeError);
+  assert.throws(() => rt.whereis('\udc00'), TypeError);
+  for (const name of names) rt.unregister(name);
+  for (const pid of pids) rt.exit(pid, 'kill');
+});

@@ -256,3 +256,29 @@ test('a runtime refuses the pids of another runtime', async () => {
   a.close();
   b.close();
 });
+
+test('a Task that stops itself rejects join() with an ExitError of its reason; terminate may receive after stop()', async () => {
+  const rt = await createRuntime();
+  const task = await Task.spawn(async (self) => {
+    self.stop('giving_up');
+    await self.receive(); // rejects: the task is stopping
+  });
+  await assert.rejects(task.join(), (e) => e instanceof ExitError && e.reason === 'giving_up');
+
+  let got;
+  class Polite extends Actor {
+    async run() {
+      await this.receive(['quit', () => this.stop('normal')]);
+    }
+    async terminate() {
+      got = await this.receive(['bye', () => 'bye'], { timeout: 1000 });
+    }
+  }
+  const pid = await rt.start(Polite);
+  await rt.send(pid, 'quit');
+  await sleep(5);
+  await rt.send(pid, 'bye');
+  await until(() => !rt.isAlive(pid));
+  assert.equal(got, 'bye');
+  rt.close();
+});

@@ -320,3 +320,48 @@ test('stop(reason) during init is init\'s {stop, Reason}: the start rejects with
   assert.deepEqual(log, ['init returned']);
   assert.equal(watcher.pending(), 0);
 });
+
+test('bad uses of signals are refused: a pid this runtime cannot have made, exit without a reason, a closed runtime', async () => {
+  const { Pid } = fauxtp;
+  class Idle extends GenServer {}
+  const victim = await rt.start(Idle);
+  const forged = Pid.local(victim.id, victim.serial + 2 ** 29); // the core's serials are 29 bits: it would name victim
+  assert.throws(() => rt.exit(forged, 'kill'), /serial/);
+  await assert.rejects(rt.send(forged, 'x'), /serial/);
+  let caught;
+  class Watcher extends Actor {
+    init() {
+      try {
+        this.monitor(forged);
+      } catch (e) {
+        caught = e;
+      }
+    }
+    async run() {
+      await this.receive();
+    }
+  }
+  const w = await rt.start(Watcher);
+  assert.ok(caught instanceof TypeError);
+  assert.equal(rt.isAlive(victim), true);
+  assert.throws(() => rt.exit(victim), /reason/);
+  assert.equal(rt.isAlive(victim), true);
+  rt.exit(victim, 'kill');
+  rt.exit(w, 'kill');
+
+  const other = await fauxtp.createRuntime();
+  let actor;
+  class Holder extends Actor {
+    init() {
+      actor = this;
+    }
+    async run() {
+      await this.receive();
+    }
+  }
+  await other.start(Holder);
+  const target = await other.start(Holder);
+  other.close();
+  assert.throws(() => actor.link(target), /closed/);
+  assert.throws(() => actor.monitor(target), /closed/);
+});

@@ -161,3 +161,26 @@ test('a timer stays cancellable after its slot was used 2^21 times', async () =>
   assert.equal(p.pending(), 0);
   fresh.close();
 });
+
+test('a timer is its runtime\'s: another runtime cancels nothing with it; one to an exited pid has ended', async () => {
+  const one = await fauxtp.createRuntime();
+  const other = await fauxtp.createRuntime();
+  const here = await probe(one);
+  const there = await probe(other);
+  const mine = one.sendAfter(20, here.pid, 'mine');
+  const theirs = other.sendAfter(20, there.pid, 'theirs'); // fresh runtimes: the same numbers as `mine`
+  assert.equal(other.cancelTimer(mine), false);
+  assert.equal(one.cancelTimer(theirs), false);
+  assert.equal(await here.next(), 'mine');
+  assert.equal(await there.next(), 'theirs');
+  one.close();
+  other.close();
+
+  /* As erlang:send_after/3: to a pid that has exited, cancelled at once. */
+  const gone = await probe(rt);
+  rt.exit(gone.pid, 'kill');
+  await sleep(5);
+  const dead = rt.sendAfter(10_000, gone.pid, 'never');
+  assert.equal(rt.cancelTimer(dead), false);
+  assert.equal(rt.timer, null); // no host timer keeps the loop awake for it
+});

@@ -180,6 +180,7 @@ export class Actor {
   link(pid) {
     const proc = this[PROC];
     checkPid(pid, 'link', proc.rt.native);
+    if (proc.rt.closed) throw proc.rt.closedError('link');
     const rc = proc.rt.native.link(proc.pid, pid);
     if (rc < 0 && rc !== FX.ENOPROC) throw new FauxtpError(rc, 'link');
     proc.rt.schedule();
@@ -198,6 +199,7 @@ export class Actor {
   monitor(pid) {
     const proc = this[PROC];
     checkPid(pid, 'monitor', proc.rt.native);
+    if (proc.rt.closed) throw proc.rt.closedError('monitor');
     const ref = proc.rt.native.monitor(proc.pid, pid);
     if (typeof ref === 'number') throw new FauxtpError(ref, 'monitor');
     proc.rt.schedule();

@@ -281,9 +281,13 @@ export class Native {
     return this.outTerm();
   }
 
+  /* The name's text, or null when it has none (the atoms nil, true and
+   * false decode to JavaScript values, but are names like any other). */
   registeredName(pid) {
     this.m._fxw_registered_name(this.w, pid.id, pid.serial);
-    return this.outTerm() ?? null;
+    if (this.out(OUT_LEN) === 0) return null;
+    const name = this.outTerm();
+    return name === null ? 'nil' : String(name);
   }
 
   /* ---- processes ---- */

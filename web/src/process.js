@@ -72,6 +72,7 @@ export class Proc {
     this.starting = null; // while init runs: the start to settle (actor.js)
     this.parent = null; // the supervisor or the linked starter (actor.js)
     this.supervised = false; // started by a supervisor, which waits for its init (actor.js)
+    this.ending = false; // its terminate runs (actor.js)
     if (actor) actor[PROC] = this;
   }
 
@@ -94,7 +95,8 @@ export class Proc {
       }
     }
     if (this.dead) return Promise.reject(new Killed(this.exitReason));
-    if (this.stopReason !== undefined) return Promise.reject(new StopSignal());
+    /* Stopping, it receives no more, but in its terminate (as OTP's may). */
+    if (this.stopReason !== undefined && !this.ending) return Promise.reject(new StopSignal());
     if (this.waiting) return Promise.reject(new Error('receive: this process is already receiving'));
     let patterns, handlers;
     if (n === 0) {

@@ -21,7 +21,7 @@ import { extractionOrder } from './order.js';
 import { ProcTable } from './procs.js';
 import * as supervision from './supervisor.js';
 import { FX, ExitError, FauxtpError, ReceiveTimeout, errName } from './errors.js';
-import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE, ownerOf } from './terms.js';
+import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE, own, ownerOf } from './terms.js';
 
 const EV_MATCH = 1;
 const EV_TIMEOUT = 2;
@@ -113,6 +113,16 @@ function keyOf(p, depth = 0) {
 
 function checkName(name, what) {
   if (typeof name !== 'string' || name.length === 0) throw new TypeError(`${what}: a name is a non-empty string`);
+  /* A lone surrogate has no UTF-8: it would become U+FFFD, and another name. */
+  if (!name.isWellFormed()) throw new TypeError(`${what}: a name must be well-formed Unicode (it has a lone surrogate)`);
+}
+
+/* A registered name as the core gives it, an atom decoded as any term is:
+ * the atoms that decode to JavaScript values are names too. */
+function nameText(atom) {
+  if (atom === null) return 'nil';
+  if (atom === undefined) return 'undefined';
+  return String(atom);
 }
 
 /* native: the runtime's; a pid another runtime made or decoded names
@@ -121,7 +131,12 @@ export function checkPid(pid, what, native) {
   if (!(pid instanceof Pid) || pid.node !== LOCAL_NODE || pid.creation !== 0) throw new TypeError(`${what}: expected a local Pid`);
   const owner = ownerOf(pid);
   if (owner !== undefined && owner !== native) throw new TypeError(`${what}: ${pid} is a Pid of another runtime`);
+  /* The core numbers its processes' serials in 29 bits: a greater one names
+   * none of them (and a DOWN or EXIT about it would name another). */
+  if (pid.serial > MAX_SERIAL) throw new TypeError(`${what}: ${pid} is no Pid of this runtime (its serial is past 2^29)`);
 }
+
+const MAX_SERIAL = 0x1fffffff;
 
 
 /** Reasons given as strings mean atoms ('normal', 'kill', 'shutdown'). */
@@ -593,6 +608,7 @@ export class Runtime {
     /* Taken, a dead pid, or one with a name already. */
     if (rc === FX.ENAMETAKEN || rc === FX.ENOPROC || rc === FX.ESTATE) return false;
     if (rc === FX.ETOOBIG) throw new TypeError('register: a name is at most 255 characters (it becomes an atom)');
+    if (rc === FX.EINVAL && name === 'undefined') throw new TypeError("register: 'undefined' cannot be a registered name (as in Erlang)");
     throw new FauxtpError(rc, 'register'); // out of memory, or out of atoms
   }
 
@@ -607,13 +623,14 @@ export class Runtime {
   }
 
   registered() {
-    return this.closed ? [] : this.native.registered().map(String);
+    return this.closed ? [] : this.native.registered().map(nameText);
   }
 
   /* ---- processes and signals ---- */
 
   exit(pid, reason) {
     checkPid(pid, 'exit', this.native);
+    if (reason === undefined) throw new TypeError('exit: a reason is needed (as Erlang\'s exit/2): "normal", "kill", "shutdown" or any term');
     if (this.closed) return true; // as to a process that is gone
     const rc = this.native.exit(pid, reasonTerm(reason));
     if (rc < 0 && rc !== FX.ENOPROC) throw new FauxtpError(rc, 'exit');
@@ -635,12 +652,13 @@ export class Runtime {
     const rc = this.native.sendAfter(Math.floor(ms), target, message);
     if (rc < 0) throw new FauxtpError(rc, 'sendAfter');
     this.schedule();
-    return new Timer(this.native.out(0), this.native.out(1));
+    return own(new Timer(this.native.out(0), this.native.out(1)), this.native);
   }
 
   cancelTimer(timer) {
     if (!(timer instanceof Timer)) throw new TypeError('cancelTimer: expected a timer from sendAfter');
-    if (this.closed) return false;
+    /* Another runtime's timer is none of this one's: its numbers may name one here. */
+    if (this.closed || ownerOf(timer) !== this.native) return false;
     const ok = this.native.cancelTimer(timer.lo, timer.hi);
     this.schedule();
     return ok;

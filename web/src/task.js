@@ -7,6 +7,7 @@
  * failure crashes the task's process like any actor's; an exit signal that
  * kills it rejects join() with an ExitError carrying the reason. */
 import { Actor } from './actor.js';
+import { PROC, StopSignal } from './process.js';
 import { defaultRuntime } from './default.js';
 import { ExitError } from './errors.js';
 
@@ -21,7 +22,8 @@ class TaskActor extends Actor {
     try {
       result = await this.fn(this);
     } catch (e) {
-      this.done.reject(e);
+      /* fn stopped the task (self.stop(reason)): it exits with the reason. */
+      this.done.reject(e instanceof StopSignal ? new ExitError(this[PROC].stopReason ?? 'normal') : e);
       throw e;
     }
     this.done.resolve(result);
