@@ -843,6 +843,59 @@ TEST(format_bounds_depth) {
 
 /* ---- messages ---- */
 
+/* Two equal terms nested `depth` deep in list heads (shape 0) or tuples'
+ * first elements (shape 1), with `leaf` at the bottom. */
+static fx_term_t nested(fx_heap_t *h, size_t depth, int shape, fx_term_t leaf) {
+  fx_term_t t = leaf;
+  for (size_t i = 0; i < depth; i++) {
+    fx_term_t el[2] = {t, fx_small((int64_t)i)};
+    if (shape == 0 ? fx_make_cons(h, t, FX_NIL, &t) : fx_make_tuple(h, 2, el, &t)) return FX_NONE;
+  }
+  return t;
+}
+
+/* Equality and order walk terms of any depth the builders make (they
+ * recursed, and a term 100000 deep overflowed the C stack), and still
+ * do, recursing in steps, when no memory is left for their own stack. */
+TEST(equal_and_compare_take_any_depth) {
+  fx_test_alloc_t alloc;
+  fx_runtime_config_t cfg;
+  fx_runtime_config_init(&cfg);
+  fx_test_alloc_config(&cfg, &alloc);
+  fx_runtime_t *rt;
+  fx_heap_t *h;
+  ASSERT_OK(fx_runtime_new(&cfg, &rt));
+  ASSERT_OK(fx_heap_new(rt, &h));
+  for (int shape = 0; shape < 2; shape++) {
+    size_t depth = 300000;
+    fx_term_t a = nested(h, depth, shape, fx_small(1)), b = nested(h, depth, shape, fx_small(1));
+    fx_term_t c = nested(h, depth, shape, fx_small(2));
+    ASSERT(a != FX_NONE && b != FX_NONE && c != FX_NONE);
+    ASSERT(fx_term_equal(rt, a, b));
+    ASSERT(!fx_term_equal(rt, a, c));
+    ASSERT_EQ(fx_term_compare(rt, a, b), 0);
+    ASSERT_EQ(sign(fx_term_compare(rt, a, c)), -1);
+    ASSERT_EQ(sign(fx_term_compare(rt, c, a)), 1);
+    fx_term_t keys[3] = {c, a, b}, vals[3] = {fx_small(3), fx_small(1), fx_small(2)}, m;
+    ASSERT_OK(fx_make_map(h, 3, keys, vals, &m));
+    ASSERT_EQ(fx_map_size(m), 2); /* a and b are one key */
+    ASSERT_EQ(fx_map_find(rt, m, c), 1);
+    /* No memory: shallower (its steps recurse), the same answers. */
+    fx_term_t d = nested(h, 20000, shape, fx_small(1)), e = nested(h, 20000, shape, fx_small(2));
+    alloc.sticky = 1;
+    alloc.countdown = 0;
+    ASSERT(!fx_term_equal(rt, d, e));
+    ASSERT_EQ(sign(fx_term_compare(rt, d, e)), -1);
+    ASSERT(alloc.failures > 0);
+    alloc.sticky = 0;
+    alloc.countdown = -1;
+  }
+  ASSERT(fx_term_equal(NULL, fx_small(1), fx_small(1))); /* no runtime: no memory, a small walk */
+  fx_heap_free(h);
+  fx_runtime_free(rt);
+  ASSERT_EQ(alloc.live, 0);
+}
+
 TEST(msg_copy_and_pool) {
   fx_test_alloc_t a = {0};
   fx_runtime_config_t cfg;
@@ -1005,6 +1058,6 @@ TEST_MAIN(int_small_and_big_boundaries, int_bignum_canonical, int_get_int64, int
           builders_reject_bad_args, map_build_sorted_with_duplicates, map_key_order_int_before_float,
           map_large_build_and_find, ref_build_compare_format, pid_compare_equal_format,
           compare_order_across_types, compare_numbers_mathematically, compare_within_types,
-          equal_is_exact_and_structural, copy_nested, copy_million_element_list, copy_deep_nesting,
+          equal_is_exact_and_structural, equal_and_compare_take_any_depth, copy_nested, copy_million_element_list, copy_deep_nesting,
           format_atoms, format_every_type, format_truncates_safely, format_bounds_depth, msg_copy_and_pool,
           alloc_failure_each_allocation, alloc_failure_sticky)

@@ -333,7 +333,7 @@ long fx_map_find(const fx_runtime_t *rt, fx_term_t map, fx_term_t key) {
   return -1;
 }
 
-/* ---- exact equality ---- */
+/* ---- exact equality: leaves ---- */
 
 static int box_equal_leaf(fx_term_t a, fx_term_t b) {
   const uint64_t *pa = fx_box_ptr(a), *pb = fx_box_ptr(b);
@@ -356,32 +356,107 @@ static int box_equal_leaf(fx_term_t a, fx_term_t b) {
   }
 }
 
-int fx_term_equal(const fx_runtime_t *rt, fx_term_t a, fx_term_t b) {
-  (void)rt; /* atoms are interned: equal atoms are equal words */
-  for (;;) {
-    if (a == b) return 1;
-    if (fx_tag(a) != fx_tag(b)) return 0;
-    if (fx_is_cons(a)) {
-      if (!fx_term_equal(rt, fx_head(a), fx_head(b))) return 0;
-      a = fx_tail(a);
-      b = fx_tail(b);
-      continue;
-    }
+/* ---- walking two terms side by side ----
+ *
+ * Equality and order compare children depth first. Recursing into each
+ * child would let a term nested deeply in its heads or first elements
+ * (the builders take any depth) overflow the C stack, so the walk keeps a
+ * stack of the compounds it is inside: on the C stack while shallow, then
+ * in the runtime's memory. Past that (no memory), it recurses, a fresh
+ * walk per level of its own stack. A compound's last child (a list's
+ * tail, a tuple's last element) takes its frame's place: long lists and
+ * right-nested tuples need no stack. */
+typedef struct walk_frame {
+  fx_term_t a, b; /* two conses, or two tuples or maps of one size */
+  uint32_t next;  /* the next pair of children */
+  int keys;       /* term order: map-key order */
+} walk_frame_t;
+
+enum { WALK_SMALL = 32 };
+
+typedef struct walk {
+  fx_runtime_t *rt; /* NULL: no memory to grow into */
+  walk_frame_t *frames;
+  size_t n, cap;
+  walk_frame_t small[WALK_SMALL];
+} walk_t;
+
+static void walk_init(walk_t *w, const fx_runtime_t *rt) {
+  w->rt = (fx_runtime_t *)rt; /* its allocator: the terms are not touched */
+  w->frames = w->small;
+  w->n = 0;
+  w->cap = WALK_SMALL;
+}
+
+static void walk_free(walk_t *w) {
+  if (w->frames != w->small) fx__free(w->rt, w->frames, w->cap * sizeof *w->frames);
+}
+
+static bool walk_push(walk_t *w, fx_term_t a, fx_term_t b, int keys) {
+  if (w->n == w->cap) {
+    size_t cap = w->cap * 2;
+    walk_frame_t *f = w->rt && cap <= SIZE_MAX / sizeof *f ? fx__alloc(w->rt, cap * sizeof *f) : NULL;
+    if (!f) return false;
+    memcpy(f, w->frames, w->n * sizeof *f);
+    walk_free(w);
+    w->frames = f;
+    w->cap = cap;
+  }
+  w->frames[w->n++] = (walk_frame_t){a, b, 0, keys};
+  return true;
+}
+
+/* Children of a frame's compounds: a cons's head and tail; a tuple's
+ * elements; a map's keys (in map-key order), then its values. */
+static size_t walk_children(fx_term_t t) {
+  if (fx_is_cons(t)) return 2;
+  return fx_box_kind(t) == FX_BOX_MAP ? 2 * fx_map_size(t) : fx_tuple_arity(t);
+}
+
+static fx_term_t walk_child(fx_term_t t, size_t i) {
+  if (fx_is_cons(t)) return i == 0 ? fx_head(t) : fx_tail(t);
+  if (fx_box_kind(t) != FX_BOX_MAP) return fx_tuple_get(t, i);
+  size_t n = fx_map_size(t);
+  return i < n ? fx_map_key(t, i) : fx_map_value(t, i - n);
+}
+
+/* The next pair of children to compare; false when the walk is over. */
+static bool walk_next(walk_t *w, fx_term_t *a, fx_term_t *b, int *keys) {
+  if (w->n == 0) return false;
+  walk_frame_t *f = &w->frames[w->n - 1];
+  size_t i = f->next++;
+  *a = walk_child(f->a, i);
+  *b = walk_child(f->b, i);
+  *keys = fx_is_boxed(f->a) && fx_box_kind(f->a) == FX_BOX_MAP && i < fx_map_size(f->a) ? 1 : f->keys;
+  if (f->next == walk_children(f->a)) w->n--; /* the last child: in its frame's place */
+  return true;
+}
+
+/* ---- exact equality ---- */
+
+/* 0: a and b differ; 1: they are equal, or their children (pushed) decide. */
+static int equal_step(const fx_runtime_t *rt, walk_t *w, fx_term_t a, fx_term_t b) {
+  if (a == b) return 1;
+  if (fx_tag(a) != fx_tag(b)) return 0;
+  if (!fx_is_cons(a)) {
     /* Different immediates, or FX_NONE against a box. */
     /* Headers without their flags: a host's bytes equal the same text. */
     if (!fx_is_boxed(a) || !fx_is_boxed(b) || (fx_box_ptr(a)[0] ^ fx_box_ptr(b)[0]) & ~(uint64_t)FX_BOX_FLAG_BYTES) return 0;
-    size_t n = (size_t)fx_box_size(a), last;
-    if (fx_box_kind(a) == FX_BOX_TUPLE) last = n;
-    else if (fx_box_kind(a) == FX_BOX_MAP) last = 2 * n;
-    else return box_equal_leaf(a, b);
-    /* Tuple elements or map keys+values are the payload words 1..last. */
-    if (last == 0) return 1;
-    const uint64_t *pa = fx_box_ptr(a), *pb = fx_box_ptr(b);
-    for (size_t i = 1; i < last; i++)
-      if (!fx_term_equal(rt, pa[i], pb[i])) return 0;
-    a = pa[last];
-    b = pb[last];
+    if (fx_box_kind(a) != FX_BOX_TUPLE && fx_box_kind(a) != FX_BOX_MAP) return box_equal_leaf(a, b);
+    if (fx_box_size(a) == 0) return 1;
   }
+  return walk_push(w, a, b, 0) ? 1 : fx_term_equal(rt, a, b);
+}
+
+int fx_term_equal(const fx_runtime_t *rt, fx_term_t a, fx_term_t b) {
+  if (a == b) return 1; /* atoms are interned: equal atoms are equal words */
+  walk_t w;
+  walk_init(&w, rt);
+  int eq, keys;
+  while ((eq = equal_step(rt, &w, a, b)) && walk_next(&w, &a, &b, &keys)) {
+  }
+  walk_free(&w);
+  return eq;
 }
 
 /* ---- term order ---- */
@@ -553,55 +628,47 @@ static int bin_cmp(fx_term_t a, fx_term_t b) {
   return cmp_u64(la, lb);
 }
 
-/* keys != 0: map-key order (integers before floats, all the way down). */
-static int term_cmp(const fx_runtime_t *rt, fx_term_t a, fx_term_t b, int keys) {
-  for (;;) {
-    if (a == b) return 0;
-    int ra = rank_of(a), rb = rank_of(b);
-    if (ra != rb) return ra < rb ? -1 : 1;
-    size_t n;
-    switch (ra) {
-    case R_NUM: return num_cmp(a, b, keys);
-    case R_ATOM: return atom_cmp(rt, a, b);
-    case R_REF: return ref_cmp(rt, a, b);
-    case R_PID: return pid_cmp(rt, a, b);
-    case R_BIN: return bin_cmp(a, b);
-    case R_CONS: {
-      int c = term_cmp(rt, fx_head(a), fx_head(b), keys);
-      if (c) return c;
-      a = fx_tail(a); /* [] < [_|_], and an improper tail compares as a term */
-      b = fx_tail(b);
-      continue;
-    }
-    case R_TUPLE:
-      if ((n = fx_tuple_arity(a)) != fx_tuple_arity(b)) return n < fx_tuple_arity(b) ? -1 : 1;
-      if (n == 0) return 0;
-      for (size_t i = 0; i + 1 < n; i++) {
-        int c = term_cmp(rt, fx_tuple_get(a, i), fx_tuple_get(b, i), keys);
-        if (c) return c;
-      }
-      a = fx_tuple_get(a, n - 1);
-      b = fx_tuple_get(b, n - 1);
-      continue;
-    case R_MAP:
-      /* Size, then all keys (always in key order), then the values. */
-      if ((n = fx_map_size(a)) != fx_map_size(b)) return n < fx_map_size(b) ? -1 : 1;
-      if (n == 0) return 0;
-      for (size_t i = 0; i < n; i++) {
-        int c = term_cmp(rt, fx_map_key(a, i), fx_map_key(b, i), 1);
-        if (c) return c;
-      }
-      for (size_t i = 0; i + 1 < n; i++) {
-        int c = term_cmp(rt, fx_map_value(a, i), fx_map_value(b, i), keys);
-        if (c) return c;
-      }
-      a = fx_map_value(a, n - 1);
-      b = fx_map_value(b, n - 1);
-      continue;
-    default: /* R_NIL equals itself (a == b above); junk by word */
-      return cmp_u64(a, b);
-    }
+static int term_cmp(const fx_runtime_t *rt, fx_term_t a, fx_term_t b, int keys);
+
+/* The order of a and b, or 0 when they are equal or their children
+ * (pushed) decide. keys != 0: map-key order (integers before floats, all
+ * the way down). */
+static int cmp_step(const fx_runtime_t *rt, walk_t *w, fx_term_t a, fx_term_t b, int keys) {
+  if (a == b) return 0;
+  int ra = rank_of(a), rb = rank_of(b);
+  if (ra != rb) return ra < rb ? -1 : 1;
+  size_t n;
+  switch (ra) {
+  case R_NUM: return num_cmp(a, b, keys);
+  case R_ATOM: return atom_cmp(rt, a, b);
+  case R_REF: return ref_cmp(rt, a, b);
+  case R_PID: return pid_cmp(rt, a, b);
+  case R_BIN: return bin_cmp(a, b);
+  case R_CONS: break; /* [] < [_|_], and an improper tail compares as a term */
+  case R_TUPLE:
+    if ((n = fx_tuple_arity(a)) != fx_tuple_arity(b)) return n < fx_tuple_arity(b) ? -1 : 1;
+    if (n == 0) return 0;
+    break;
+  case R_MAP:
+    /* Size, then all keys (always in key order), then the values. */
+    if ((n = fx_map_size(a)) != fx_map_size(b)) return n < fx_map_size(b) ? -1 : 1;
+    if (n == 0) return 0;
+    break;
+  default: /* R_NIL equals itself (a == b above); junk by word */
+    return cmp_u64(a, b);
   }
+  return walk_push(w, a, b, keys) ? 0 : term_cmp(rt, a, b, keys);
+}
+
+static int term_cmp(const fx_runtime_t *rt, fx_term_t a, fx_term_t b, int keys) {
+  if (a == b) return 0;
+  walk_t w;
+  walk_init(&w, rt);
+  int c;
+  while (!(c = cmp_step(rt, &w, a, b, keys)) && walk_next(&w, &a, &b, &keys)) {
+  }
+  walk_free(&w);
+  return c;
 }
 
 int fx_term_compare(const fx_runtime_t *rt, fx_term_t a, fx_term_t b) { return term_cmp(rt, a, b, 0); }
