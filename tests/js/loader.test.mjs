@@ -29,3 +29,23 @@ test('a failed load rejects with its error, and a later init() loads the module'
   assert.equal(await rt.call(await rt.start(Echo), 'hi'), 'hi');
   rt.close();
 });
+
+/* A test environment (jsdom) that defines `window` in Node.js: the package
+ * still loads from its files, and leaves nothing that keeps Node.js alive
+ * (a MessageChannel port did, and the loader fetched a file: URL). */
+test('under Node.js with a global window, the package loads and lets the process exit', async () => {
+  const { execFile } = await import('node:child_process');
+  const script = `globalThis.window = globalThis;
+    const { init, createRuntime, GenServer } = await import(${JSON.stringify(new URL('../../web/index.js', import.meta.url).href)});
+    await init();
+    const rt = await createRuntime();
+    class E extends GenServer { handleCall(r, _f, s) { return [r, s]; } }
+    console.log(await rt.call(await rt.start(E), 41));`;
+  const out = await new Promise((resolve, reject) => {
+    const child = execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000 }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout)
+    );
+    child.on('error', reject);
+  });
+  assert.equal(out.trim(), '41');
+});

@@ -42,14 +42,16 @@ const CLOCK_EVERY = 16;
  * armed for this long, and re-armed when that fires. */
 const MAX_DELAY = 2147483647;
 
-const isBrowser = typeof window === 'object' || (typeof self === 'object' && typeof importScripts === 'function');
+/* Node.js by its own mark: a test environment may define `window` in it. */
+const isNode = typeof process === 'object' && process !== null && typeof process.versions?.node === 'string';
+const isBrowser = !isNode && (typeof window === 'object' || (typeof self === 'object' && typeof importScripts === 'function'));
 const SLICE_MS = isBrowser ? 5 : 20;
 const now = () => performance.now();
 
 /* A macrotask: MessageChannel in browsers (setTimeout(0) is clamped),
  * setImmediate in Node.js (a MessageChannel port would keep it alive). */
 const macrotask = (() => {
-  if (typeof setImmediate === 'function' && !isBrowser) return (fn) => setImmediate(fn);
+  if (typeof setImmediate === 'function' && isNode) return (fn) => setImmediate(fn);
   if (typeof MessageChannel === 'function') {
     const queue = [];
     const channel = new MessageChannel();
