@@ -282,3 +282,32 @@ test('a Task that stops itself rejects join() with an ExitError of its reason; t
   assert.equal(got, 'bye');
   rt.close();
 });
+
+test('an actor class made per use is not kept once its processes are gone', async () => {
+  const v8 = await import('node:v8');
+  const vm = await import('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc');
+  const rt = await createRuntime();
+  const refs = [];
+  for (let i = 0; i < 200; i++) {
+    class PerUse extends GenServer {
+      handleCall(r, _f, s) {
+        return [r, s];
+      }
+    }
+    refs.push(new WeakRef(PerUse));
+    const pid = await rt.start(PerUse);
+    assert.equal(await rt.call(pid, i), i);
+    rt.exit(pid, 'kill');
+  }
+  await sleep(10);
+  for (let i = 0; i < 5; i++) {
+    gc();
+    await sleep(10);
+  }
+  /* The engine may hold the newest one or two a while (inline caches). */
+  const held = refs.filter((r) => r.deref() !== undefined).length;
+  assert.ok(held <= 5, `${held} of 200 classes still held`);
+  rt.close();
+});

@@ -239,7 +239,7 @@ export class Actor {
     const started = deferred();
     let proc;
     try {
-      proc = rt.spawnHost(this, link, (pid) => this.makeProc(rt, pid));
+      proc = rt.spawnHost(link, (pid) => this.makeProc(rt, pid));
     } catch (e) {
       return Promise.reject(e);
     }

@@ -140,6 +140,9 @@ export function checkPid(pid, what, native) {
 
 const MAX_SERIAL = 0x1fffffff;
 
+/* The host kind of the processes this JavaScript starts itself. */
+const UNSUPERVISED = 0;
+
 
 /** Reasons given as strings mean atoms ('normal', 'kill', 'shutdown'). */
 export function reasonTerm(reason) {
@@ -170,7 +173,11 @@ export class Runtime {
     this.native.runtime = this; // a From's way back (the module-level reply)
     this.procs = new ProcTable();
     this.calls = new PendingCalls();
-    this.classes = []; // host kind -> actor class
+    /* Host kinds of the classes supervisors start (kept while the runtime
+     * is: a supervisor may start one again at any time); 0 is every process
+     * this JavaScript starts itself, whose class the core never needs (a
+     * class made per use would otherwise be kept for ever). */
+    this.classes = [undefined]; // host kind -> actor class
     this.kinds = new Map(); // actor class -> host kind
     this.patterns = new Map(); // key -> { slot, uses, key, evicted }
     /* Receiving any message, compiled now and never evicted or freed: a
@@ -399,7 +406,7 @@ export class Runtime {
 
   /* ---- processes ---- */
 
-  /** The host kind of an actor class in this runtime. */
+  /** The host kind of an actor class that supervisors start in this runtime. */
   kindOf(Class) {
     let kind = this.kinds.get(Class);
     if (kind === undefined) {
@@ -412,9 +419,9 @@ export class Runtime {
 
   /* Spawns the core process of a JavaScript process and registers its
    * Proc (made by makeProc(pid)). */
-  spawnHost(Class, link, makeProc) {
+  spawnHost(link, makeProc) {
     if (this.closed) throw this.closedError('spawn');
-    const pid = this.native.spawn(this.kindOf(Class), link, false);
+    const pid = this.native.spawn(UNSUPERVISED, link, false);
     if (typeof pid === 'number') throw new FauxtpError(pid, 'spawn');
     let proc;
     try {
