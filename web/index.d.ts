@@ -15,7 +15,9 @@ export function atom(name: string): Atom;
 export class List<T = Term> extends Array<T> {
   tail?: Term;
 }
-export function list<T = Term>(items?: Iterable<T>, tail?: Term): List<T>;
+export function list<T = Term>(items?: Iterable<T>): List<T>;
+/** An improper list; with no items, the tail itself (as [] ++ Tail). */
+export function list<T = Term>(items: Iterable<T>, tail: Term): List<T> | Term;
 
 /** A float whose number reads as an integer (`float(1)` is `1.0`). */
 export class Float {
@@ -68,6 +70,15 @@ export type Term =
   | ReadonlyMap<Term, Term>
   | { readonly [key: string]: Term };
 
+/**
+ * What send, cast, call, reply and sendAfter take: a Term, or any object.
+ * An object whose type is an interface cannot be checked against Term
+ * (interfaces have no index signature); like any value, it is checked
+ * when sent, and what cannot be encoded (a function, a symbol, a cycle, a
+ * class instance with no mapping) is a TypeError naming its path.
+ */
+export type Message = Term | object;
+
 /* ---- patterns (API.md §2) ---- */
 
 declare class PatternMarker {
@@ -104,10 +115,14 @@ export type Pattern =
   | PatternMarker
   | TypeMatcher
   | ReadonlyArray<Pattern>
+  | ReadonlyMap<Term, Pattern>
   | { readonly [key: string]: Pattern };
 
 /** A receive clause: a pattern and the handler that gets what it extracts. */
 export type Clause<R = unknown> = readonly [Pattern, (...extracted: any[]) => R | Promise<R>];
+/** What a receive with these clauses resolves with: any of its handlers' results (with none, the message). */
+export type ReceiveResult<C> = [ClauseResult<C>] extends [never] ? any : ClauseResult<C>;
+type ClauseResult<C> = C extends readonly [unknown, (...extracted: any[]) => infer R] ? Awaited<R> : never;
 
 export interface ReceiveOptions {
   /** Milliseconds to wait; rejects with ReceiveTimeout after. Default: forever. */
@@ -170,7 +185,7 @@ export class Actor<State = any> {
   run(state: State): State | Promise<State>;
   terminate(reason: Reason, state: State): void | Promise<void>;
   /** Selective receive: resolves with the matching clause's handler result. */
-  receive<R = any>(...clauses: Array<Clause<R> | ReceiveOptions>): Promise<R>;
+  receive<C extends ReadonlyArray<Clause<any> | ReceiveOptions>>(...clauses: C): Promise<ReceiveResult<C[number]>>;
   /** Stops the process (after the current handler) with this reason. */
   stop(reason?: Reason): void;
   /** Starts an actor linked to this one. */
@@ -216,7 +231,8 @@ export interface ChildSpec {
 
 /** A supervisor, run by the core: static strategy / maxRestarts / maxSeconds, childSpecs(). */
 export class Supervisor {
-  static strategy: Strategy;
+  /** A Strategy (checked when the supervisor starts: a string is what a subclass's `static strategy = '...'` declares). */
+  static strategy: Strategy | string;
   static maxRestarts: number;
   static maxSeconds: number;
   childSpecs(...args: any[]): ChildSpec[];
@@ -283,14 +299,22 @@ export interface InitOptions {
   module?: WebAssembly.Module;
 }
 
+/* WebAssembly.Module, for projects whose lib has no DOM (Node.js): merges
+ * with the DOM's declaration where there is one. */
+declare global {
+  namespace WebAssembly {
+    interface Module {}
+  }
+}
+
 /** One core runtime: processes, registry, timers, and the loop that drives them. */
 export class Runtime {
   private constructor();
   start(actor: ActorClass | typeof Supervisor, ...args: any[]): Promise<Pid>;
-  send(target: Target, message: Term): Promise<void>;
-  cast(target: Target, request: Term): Promise<void>;
-  call<R = any>(target: Target, request: Term, timeout?: number): Promise<R>;
-  reply(from: From, value: Term): void;
+  send(target: Target, message: Message): Promise<void>;
+  cast(target: Target, request: Message): Promise<void>;
+  call<R = any>(target: Target, request: Message, timeout?: number): Promise<R>;
+  reply(from: From | readonly [Pid, Ref], value: Message): void;
   makeRef(): Ref;
   /** true once registered; false if the name is taken or the pid is dead or already named. A name over 255 characters is a TypeError. */
   register(name: string, pid: Pid): boolean;
@@ -299,7 +323,7 @@ export class Runtime {
   registered(): string[];
   exit(pid: Pid, reason: Reason): true;
   isAlive(pid: Pid): boolean;
-  sendAfter(ms: number, target: Target, message: Term): Timer;
+  sendAfter(ms: number, target: Target, message: Message): Timer;
   cancelTimer(timer: Timer): boolean;
   whichChildren(sup: Pid): Promise<Array<{ id: any; pid: Pid | null }>>;
   countChildren(sup: Pid): Promise<number>;
@@ -328,10 +352,10 @@ export function init(options?: InitOptions): Promise<Runtime>;
  */
 export function createRuntime(options?: InitOptions): Promise<Runtime>;
 
-export function send(target: Target, message: Term): Promise<void>;
-export function cast(target: Target, request: Term): Promise<void>;
-export function call<R = any>(target: Target, request: Term, timeout?: number): Promise<R>;
-export function reply(from: From, value: Term): void;
+export function send(target: Target, message: Message): Promise<void>;
+export function cast(target: Target, request: Message): Promise<void>;
+export function call<R = any>(target: Target, request: Message, timeout?: number): Promise<R>;
+export function reply(from: From | readonly [Pid, Ref], value: Message): void;
 export function makeRef(): Ref;
 
 /** true once registered; false if the name is taken or the pid is dead or already named. A name over 255 characters is a TypeError. */
@@ -342,7 +366,7 @@ export function registered(): string[];
 
 export function exit(pid: Pid, reason: Reason): true;
 export function isAlive(pid: Pid): boolean;
-export function sendAfter(ms: number, target: Target, message: Term): Timer;
+export function sendAfter(ms: number, target: Target, message: Message): Timer;
 export function cancelTimer(timer: Timer): boolean;
 
 export function whichChildren(sup: Pid): Promise<Array<{ id: any; pid: Pid | null }>>;

@@ -15,7 +15,7 @@ class Counter extends GenServer<number> {
   }
   override handleCall(request: 'get' | 'later', from: From, n: number): [unknown, number] {
     if (request === 'later') {
-      setTimeout(() => reply(from, n), 1);
+      void Promise.resolve().then(() => reply(from, n));
       return [GenServer.noReply, n];
     }
     return [n, n];
@@ -48,6 +48,26 @@ class Pinger extends Actor<{ count: number }> {
   override terminate(reason: unknown) {
     void reason;
   }
+}
+
+/* Handlers with different results: the receive resolves with any of them. */
+class Mixed extends Actor {
+  override async run() {
+    const got: string | number = await this.receive([{ key: String }, (k: string) => k], [new Map([[1, Int]]), (n: number) => n]);
+    const anything = await this.receive();
+    void [got, anything];
+  }
+}
+
+/* As API.md writes it, with no `as const`. */
+class Plain extends Supervisor {
+  static override strategy = 'rest_for_one';
+}
+
+/* A message whose type is an interface (no index signature). */
+interface Order {
+  kind: string;
+  n: number;
 }
 
 class Tree extends Supervisor {
@@ -103,5 +123,8 @@ export async function main(): Promise<void> {
     if (e instanceof ReceiveTimeout || e instanceof TermError) void e.message;
   }
   const pid2: Pid = await rt.start(Pinger);
-  void [n, where, names, cancelled, alive, info, all, ref, kids, count, again, result, back, pid2];
+  const order: Order = { kind: 'buy', n: 2 };
+  await send(pid, order);
+  const improper = list([1], 2);
+  void [n, where, names, cancelled, alive, info, all, ref, kids, count, again, result, back, pid2, Mixed, Plain, improper];
 }
