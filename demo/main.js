@@ -43,7 +43,8 @@ function describe(ev) {
   switch (ev.kind) {
     case 'spawn': return `${ev.pid} spawned${ev.from ? ` (linked to ${ev.from})` : ''}`;
     case 'restart': return `${ev.pid} started by its supervisor`;
-    case 'send': return `${ev.from ? `${ev.from} → ` : 'page → '}${ev.to}: ${fmt(ev.message)}`;
+    /* From no process: the page's own send, or a signal the core turned into a message. */
+    case 'send': return `${ev.from ? `${ev.from} → ` : 'outside any process → '}${ev.to}: ${fmt(ev.message)}`;
     case 'receive': return `${ev.pid} received ${fmt(ev.message)}`;
     case 'exit': return `${ev.pid} exited: ${fmtReason(ev.reason)}`;
     default: return fmt(ev);
@@ -88,10 +89,15 @@ $('trace-clear').addEventListener('click', () => {
 });
 
 /* ---- supervision tree ---- */
+/* A number field's integer within [min, max]; its default while empty. */
+const intField = (id, min, max, fallback) => {
+  const text = $(id).value.trim();
+  return text === '' ? fallback : Math.max(min, Math.min(max, Number(text) | 0));
+};
 const settings = () => ({
   strategy: $('strategy').value,
-  maxRestarts: Math.max(0, Math.min(100, Number($('max-restarts').value) | 0)),
-  maxSeconds: Math.max(1, Math.min(3600, Number($('max-seconds').value) | 0))
+  maxRestarts: intField('max-restarts', 0, 100, 3),
+  maxSeconds: intField('max-seconds', 1, 3600, 5)
 });
 await tree.start(settings());
 $('restart-tree').addEventListener('click', () => tree.restart(settings()).catch((e) => status(`error: ${e.message}`)));
@@ -164,7 +170,8 @@ function drawSpark() {
     g.moveTo(0, y + 0.5);
     g.lineTo(w, y + 0.5);
     g.stroke();
-    g.fillText(`${Math.round((max * f) / 1000)}k`, 4, y + 12);
+    const k = (max * f) / 1000;
+    g.fillText(`${k < 10 ? k.toFixed(1) : Math.round(k)}k`, 4, y + 12);
   }
   if (samples.length < 2) return;
   const step = w / 119;

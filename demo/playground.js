@@ -2,7 +2,7 @@
  * JavaScript (this is the user's own page), an Actor receives with those
  * clauses, and the core decides which clause matches and what it extracts. */
 import { Actor, send, exit, ANY, IGNORE, _, Int, Float, Pid, Ref, atom, list, float } from 'fauxtp';
-import { fmt } from './format.js';
+import { fmt, shorten } from './format.js';
 
 const SCOPE = {
   ANY, IGNORE, _, Int, Float, Pid, Ref, atom, list, float,
@@ -70,7 +70,7 @@ export function setupPlayground(el) {
         result.className = 'result nomatch';
         result.dataset.clause = '';
         result.dataset.extracted = '';
-        result.append(line('No clause matched', `${fmt(out.message)} stays in the mailbox of ${out.pid} (gave up after 400 ms).`));
+        result.append(line('No clause matched', `${fmt(out.message)} matched no clause within 400 ms (it stayed in the mailbox of ${out.pid}, which has exited since).`));
       } else {
         result.className = 'result match';
         result.dataset.clause = String(out.clause + 1);
@@ -86,7 +86,7 @@ export function setupPlayground(el) {
       result.className = 'result error';
       result.dataset.clause = '';
       result.dataset.extracted = '';
-      result.replaceChildren(line('error', e.message));
+      result.replaceChildren(line('error', shorten(e.message)));
     }
   };
   run.addEventListener('click', go);

@@ -27,12 +27,26 @@ export class Ring {
     this.pids = [];
     this.keys = new Set();
     this.starting = false;
+    this.last = Promise.resolve();
   }
   get running() {
     return this.pids.length > 0;
   }
-  async start(size, tokens) {
-    await this.stop();
+  /* One start or stop at a time: a second start while one was spawning
+   * left the first ring running, unseen and unstoppable. */
+  start(size, tokens) {
+    return this.queue(() => this.restart(size, tokens));
+  }
+  stop() {
+    return this.queue(() => this.kill());
+  }
+  queue(op) {
+    const next = this.last.then(op, op);
+    this.last = next.catch(() => {});
+    return next;
+  }
+  async restart(size, tokens) {
+    this.kill();
     const pids = [];
     this.starting = true; // the timeline leaves the ring's spawns out
     try {
@@ -45,7 +59,7 @@ export class Ring {
     for (let i = 0; i < size; i++) await send(pids[i], ['next', pids[(i + 1) % size]]);
     for (let t = 0; t < tokens; t++) await send(pids[(t * Math.max(1, Math.floor(size / tokens))) % size], ['tok', 0]);
   }
-  async stop() {
+  kill() {
     for (const p of this.pids) if (isAlive(p)) exit(p, 'kill');
     this.pids = [];
   }

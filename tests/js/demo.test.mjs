@@ -109,6 +109,29 @@ test('the demo page: tree, crash and restart, one_for_all, playground, throughpu
     await page.screenshot({ path: join(SHOTS, '2-running.png'), fullPage: true });
     await page.click('#ring-toggle');
 
+    // Two clicks at once start one ring, which one Stop stops (the first
+    // start went on unseen, its actors passing tokens for ever).
+    const procs = () => page.$eval('#proc-count', (e) => Number(e.textContent));
+    await page.waitForFunction(() => document.getElementById('ring-toggle').textContent === 'Start ring');
+    await page.waitForTimeout(400);
+    const idle = await procs();
+    await page.evaluate(() => {
+      const b = document.getElementById('ring-toggle');
+      b.click();
+      b.click();
+    });
+    await page.waitForFunction((n) => Number(document.getElementById('proc-count').textContent) > n, idle, { timeout: 5000 });
+    await page.waitForTimeout(600);
+    assert.equal(await procs(), idle + 8);
+    await page.click('#ring-toggle');
+    await page.waitForFunction((n) => Number(document.getElementById('proc-count').textContent) === n, idle, { timeout: 5000 });
+
+    // A long message is shown cut short, and the page stays quick.
+    await page.fill('#pg-message', `"${'x'.repeat(200000)}"`);
+    await page.click('#pg-run');
+    await page.waitForFunction(() => /200000 characters/.test(document.getElementById('pg-result').textContent), null, { timeout: 5000 });
+    assert.ok((await page.$eval('#pg-result', (e) => e.textContent.length)) < 2000);
+
     // A crash storm exceeds the intensity and takes the tree down; it comes back.
     await page.click('#storm');
     await page.waitForSelector('.banner:not([hidden])', { timeout: 5000 });
