@@ -519,6 +519,8 @@ describe('values with no term are refused with a TypeError naming the path', () 
     for (let i = 0; i < MAX_DEPTH; i++) ok = [ok];
     assert.equal(termToBinary(ok).length, 1 + 2 * MAX_DEPTH + 2);
     refuses([ok], new RegExp(`nested deeper than ${MAX_DEPTH} levels`));
+    /* The path names the levels by count, not one by one. */
+    assert.throws(() => termToBinary([ok]), (e) => e.message.length < 200 && /^value\[0\]\[0\].*…\(\d+ levels\)…/.test(e.message));
   });
 
   test('an options path names the value', () => {

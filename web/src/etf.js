@@ -408,9 +408,16 @@ function mapValueSegment(k, i) {
   return d === null ? `.values()[${i}]` : `.get(${d})`;
 }
 
+/* A path's segments, the middle left out of a long one (a value nested
+ * thousands deep named every level). */
+function pathText(root, segments) {
+  if (segments.length <= 24) return root + segments.join('');
+  return `${root}${segments.slice(0, 8).join('')}…(${segments.length - 16} levels)…${segments.slice(-8).join('')}`;
+}
+
 function faultToError(e, root) {
   const segments = e.path.slice().reverse();
-  const at = (depth) => root + segments.slice(0, depth).join('');
+  const at = (depth) => pathText(root, segments.slice(0, depth));
   if (e.containers) {
     // containers[k] is reached by segments[0, k). A cycle shows as the
     // first container that is also one of its ancestors.
