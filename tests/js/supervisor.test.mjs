@@ -614,3 +614,30 @@ test('a restartChild whose init fails leaves the child stopped and its superviso
   assert.equal(await rt.call(f, 'x'), 0);
   rt.exit(sup, 'kill');
 });
+
+test('a child its supervisor restarts during the first start (one_for_all) does not fail the start', async () => {
+  let runs = 0;
+  class CrashesOnce extends Actor {
+    async run() {
+      if (runs++ === 0) throw new Error('first run crashes');
+      await this.receive();
+    }
+  }
+  class SlowInit extends GenServer {
+    async init() {
+      await sleep(30); // still in its init when the other crashes: stopped, restarted
+      return 0;
+    }
+  }
+  class Tree extends Supervisor {
+    static strategy = 'one_for_all';
+    childSpecs() {
+      return [{ id: 'a', actor: CrashesOnce }, { id: 'b', actor: SlowInit }];
+    }
+  }
+  const sup = await rt.start(Tree);
+  assert.equal(rt.isAlive(sup), true);
+  const kids = await whichChildren(rt, sup);
+  assert.ok(kids.every((k) => k.pid instanceof Pid && rt.isAlive(k.pid)));
+  rt.exit(sup, 'shutdown');
+});

@@ -130,10 +130,18 @@ export class Supervisor {
     );
     await Promise.all(settled);
     if (failed === null) return pid;
-    const { i, e } = failed;
-    let reason = e instanceof ExitError ? e.reason : crashReason(e);
-    for (let k = leaves[i].length; k-- > 0; ) reason = ['shutdown', ['failed_to_start_child', leaves[i][k], reason]];
-    throw new ExitError(reason);
+    /* The core's supervisor decides. A child it stopped itself, to restart
+     * it with the others (one_for_all), did not fail its start: then it
+     * answers this query, after that child's EXIT, and runs on. */
+    try {
+      await query(rt, pid, WHICH);
+      return pid;
+    } catch {
+      const { i, e } = failed;
+      let reason = e instanceof ExitError ? e.reason : crashReason(e);
+      for (let k = leaves[i].length; k-- > 0; ) reason = ['shutdown', ['failed_to_start_child', leaves[i][k], reason]];
+      throw new ExitError(reason);
+    }
   }
 }
 
