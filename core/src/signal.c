@@ -96,6 +96,7 @@ static int send_down(fx_runtime_t *rt, fx_pid_t watcher, uint64_t key, fx_pid_t 
 
 int fx_monitor(fx_runtime_t *rt, fx_pid_t watcher, fx_pid_t target, fx_heap_t *h, fx_term_t *ref) {
   if (!rt || !h || !ref) return FX_EINVAL;
+  if (rt->freeing) return FX_ESTATE;
   if (!fx__proc_get(rt, watcher)) return FX_ENOPROC;
   fx_term_t r;
   int err = fx_make_ref(rt, h, &r);
@@ -110,6 +111,7 @@ int fx_monitor(fx_runtime_t *rt, fx_pid_t watcher, fx_pid_t target, fx_heap_t *h
 
 int fx_demonitor(fx_runtime_t *rt, fx_pid_t watcher, fx_term_t ref) {
   if (!rt) return FX_EINVAL;
+  if (rt->freeing) return FX_ESTATE;
   uint64_t key = fx__ref_key(rt, ref), v;
   if (!key || !fx__map64_get(&rt->monitors, key, &v)) return FX_ENOTFOUND;
   /* As erlang:demonitor/1: only the monitoring process turns it off. */
@@ -166,8 +168,12 @@ static void add_link(fx_proc_ext_t *ext, fx_link_t *l, fx_pid_t other, fx_link_t
   ext->links = l;
 }
 
+/* While the runtime is freed (a destroy callback), links, monitors and
+ * exit signals are refused: the processes freed before it are gone, and
+ * their records with them. */
 int fx_link(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b) {
   if (!rt) return FX_EINVAL;
+  if (rt->freeing) return FX_ESTATE;
   fx_proc_t *pa = fx__proc_get(rt, a), *pb = fx__proc_get(rt, b);
   if (!pa) return FX_ENOPROC;
   if (a == b || (pb && has_link(pa, b))) return FX_OK;
@@ -186,6 +192,7 @@ int fx_link(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b) {
 
 int fx_unlink(fx_runtime_t *rt, fx_pid_t a, fx_pid_t b) {
   if (!rt) return FX_EINVAL;
+  if (rt->freeing) return FX_ESTATE;
   fx_proc_t *pa = fx__proc_get(rt, a);
   if (!pa) return FX_ENOPROC;
   drop_link(rt, pa, b); /* both records: a's, and b's if b has not cut it yet */
@@ -323,6 +330,7 @@ void fx__signal_exit_links(fx_runtime_t *rt, fx_pid_t pid, fx_proc_ext_t *ext, f
 
 int fx_exit(fx_runtime_t *rt, fx_pid_t pid, fx_term_t reason) {
   if (!rt || reason == FX_NONE || !fx__is_term(reason)) return FX_EINVAL;
+  if (rt->freeing) return FX_ESTATE;
   if (!fx__proc_get(rt, pid)) return FX_OK; /* Erlang: a signal to nobody is dropped */
   fx_pid_t from = rt->current ? rt->current->pid : 0;
   return fx__signal_send(rt, pid, from, reason, reason == FX_ATOM(KILL));

@@ -58,6 +58,7 @@ typedef struct sup {
   fx_term_t reply_to;
   bool killed_waiting; /* the awaited child was sent kill */
   fx_pid_t ack_parent; /* the supervisor its start acknowledges to, once no child is `initial`, or 0 */
+  bool exiting;        /* shutting down: its start is never acknowledged */
 } sup_t;
 
 static int idle(fx_proc_t *self) { return fx_receive(self, NULL, FX_INFINITY); }
@@ -71,10 +72,12 @@ static bool starting_up(const sup_t *s) {
   return false;
 }
 
-/* Acknowledges its own start to the supervisor that waits for it. */
+/* Acknowledges its own start to the supervisor that waits for it, once
+ * no child's start is unacknowledged (acknowledged, stopped, or gone);
+ * after each message until it could send it. */
 static void ack_own_start(fx_proc_t *self, sup_t *s) {
   fx_term_t ack;
-  if (!s->ack_parent || starting_up(s)) return;
+  if (!s->ack_parent || s->exiting || starting_up(s)) return;
   if (fx_tuple2(fx_proc_heap(self), FX_ATOM(CHILD_STARTED), fx_pid_term(self->pid), &ack) == FX_OK &&
       fx_send(self->rt, fx_pid_term(s->ack_parent), ack) != FX_ENOMEM)
     s->ack_parent = 0;
@@ -172,7 +175,10 @@ static void forget_child(sup_t *s, size_t i) {
  * phase walks down from the top, so this shifts only children it is done
  * with (and none it restarts from). */
 static void child_stopped(fx_proc_t *self, sup_t *s, size_t i) {
-  answer_restart(self->rt, &s->children[i], FX_ATOM(ERROR), FX_ATOM(SHUTDOWN));
+  /* A restart_child waiting for it: answered by the start that follows a
+   * phase that restarts it, else now. */
+  if (s->after != AFTER_RESTART || s->children[i].spec.restart == FX_TEMPORARY)
+    answer_restart(self->rt, &s->children[i], FX_ATOM(ERROR), FX_ATOM(SHUTDOWN));
   s->children[i].pid = 0;
   s->children[i].starting = false;
   s->children[i].initial = false;
@@ -240,6 +246,7 @@ static int shutdown_self(fx_proc_t *self, sup_t *s, fx_term_t reason) {
   fx_term_t kept;
   if (fx_heap_copy(s->heap, reason, &kept) != FX_OK) kept = FX_ATOM(SHUTDOWN);
   s->exit_reason = kept;
+  s->exiting = true;
   return begin_stop(self, s, 0, s->n, SIZE_MAX, AFTER_EXIT);
 }
 
@@ -279,6 +286,7 @@ static int after_stopping(fx_proc_t *self, sup_t *s) {
 
 static int on_child_exit(fx_proc_t *self, sup_t *s, size_t i, fx_term_t reason) {
   child_t *c = &s->children[i];
+  bool unstarted = c->starting; /* a restart that failed: tried again whatever its reason, as OTP's */
   c->pid = 0;
   c->starting = false;
   if (c->initial) {
@@ -296,7 +304,7 @@ static int on_child_exit(fx_proc_t *self, sup_t *s, size_t i, fx_term_t reason) 
     if (c->spec.restart == FX_TEMPORARY) forget_child(s, i);
     return idle(self);
   }
-  bool restart = c->spec.restart == FX_PERMANENT || (c->spec.restart == FX_TRANSIENT && !is_normal_reason(reason));
+  bool restart = c->spec.restart == FX_PERMANENT || (c->spec.restart == FX_TRANSIENT && (unstarted || !is_normal_reason(reason)));
   if (c->spec.restart == FX_TEMPORARY) forget_child(s, i);
   if (!restart) return idle(self);
   if (!restart_allowed(self->rt, s)) return shutdown_self(self, s, FX_ATOM(SHUTDOWN));
@@ -400,7 +408,9 @@ static int dispatch(fx_proc_t *self, sup_t *s, fx_term_t m) {
     fx_pid_t pid = fx_term_pid(fx_tuple_get(m, 1));
     fx_term_t reason = fx_tuple_get(m, 2);
     if (pid == s->parent) return shutdown_self(self, s, reason);
-    for (size_t i = 0; i < s->n; i++)
+    /* From no process (an exit signal from outside): no child's, though a
+     * stopped child's pid is 0 too. */
+    for (size_t i = 0; pid && i < s->n; i++)
       if (s->children[i].pid == pid) return on_child_exit(self, s, i, reason);
     return idle(self); /* a stale notice from an earlier instance */
   }
@@ -414,7 +424,6 @@ static int dispatch(fx_proc_t *self, sup_t *s, fx_term_t m) {
         answer_restart(self->rt, c, FX_ATOM(OK), fx_pid_term(pid));
       }
     }
-    ack_own_start(self, s);
     return idle(self);
   }
   if (fx_is_tuple(m) && fx_tuple_arity(m) == 3 && fx_tuple_get(m, 0) == FX_ATOM(GEN_CALL)) {
@@ -427,9 +436,11 @@ static int dispatch(fx_proc_t *self, sup_t *s, fx_term_t m) {
 
 static int sup_handle(fx_proc_t *self, void *state, const fx_received_t *r) {
   sup_t *s = state;
-  if (s->stopping) return on_stop_progress(self, s, r);
-  if (r->kind != FX_RECV_MESSAGE) return idle(self);
-  return dispatch(self, s, r->message);
+  int rc = s->stopping ? on_stop_progress(self, s, r) : r->kind != FX_RECV_MESSAGE ? idle(self) : dispatch(self, s, r->message);
+  /* An acknowledgement, a stop or an exit may have ended the last start
+   * its own start waited on. */
+  if (rc == FX_OK && s->ack_parent) ack_own_start(self, s);
+  return rc;
 }
 
 static int copy_specs(fx_runtime_t *rt, sup_t *s, const fx_supervisor_spec_t *spec) {

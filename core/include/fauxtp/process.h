@@ -56,7 +56,8 @@ typedef struct fx_behaviour {
   void (*terminate)(fx_proc_t *self, void *state, fx_term_t reason);
   /* Frees what state points at; runs on every exit, `kill` included, and
    * when the runtime is freed (may be NULL): then the processes freed
-   * before it are gone, and spawning fails with FX_ESTATE. */
+   * before it are gone, and spawning, links, monitors and exit signals
+   * fail with FX_ESTATE. */
   void (*destroy)(fx_runtime_t *rt, void *state);
 } fx_behaviour_t;
 
