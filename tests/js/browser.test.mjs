@@ -21,13 +21,13 @@ const FLOOD = Number(process.env.FX_BROWSER_FLOOD || 1000000);
 
 /* The top-level tasks of the renderer's main thread in a Chromium trace
  * (complete events named RunTask, with dur and tdur in microseconds) that
- * began between the page's marks flood-start and flood-end. */
-function floodTasks(trace) {
+ * began between the page's marks <phase>-start and <phase>-end. */
+function floodTasks(trace, phase = 'flood') {
   const events = trace.traceEvents ?? trace;
   const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
   const mark = (name) => events.find((e) => e.name === name && e.cat?.includes('blink.user_timing'))?.ts;
-  const start = mark('flood-start');
-  const end = mark('flood-end');
+  const start = mark(`${phase}-start`);
+  const end = mark(`${phase}-end`);
   if (!main || start === undefined || end === undefined) throw new Error('the trace has no renderer main thread or no flood marks');
   return events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.name === 'RunTask' && typeof e.tdur === 'number' && e.ts + e.dur >= start && e.ts <= end);
 }
@@ -100,6 +100,25 @@ window.run = async (flood) => {
   performance.mark('flood-end');
   beating = false;
   await new Promise((res) => setTimeout(res, 100));
+
+  // Handlers with work of their own (~20 us each): the slice ends on the
+  // clock, in the middle of a batch if need be, not after a count.
+  class Busy extends GenServer {
+    init() { return 0; }
+    handleCall(req, _from, n) { return [n, n]; }
+    handleCast(k, n) { const t = performance.now(); while (performance.now() - t < 0.02); return n + k; }
+  }
+  const busy = await Busy.start();
+  performance.mark('heavy-start');
+  const h0 = performance.now();
+  for (let sent = 0; sent < 20000; sent += 500) {
+    for (let i = 0; i < 500; i++) cast(busy, 1);
+    await macrotask();
+  }
+  out.heavy = await call(busy, 'get', 120000);
+  out.heavyMs = performance.now() - h0;
+  performance.mark('heavy-end');
+  await new Promise((res) => setTimeout(res, 100));
   obs.disconnect();
   out.longTasks = longTasks;
   out.gaps = gaps;
@@ -124,7 +143,12 @@ test('the packed package runs in chromium, and a 1,000,000-message flood runs in
      * machine's descheduling does not inflate). */
     await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'] });
     const out = await page.evaluate((n) => window.run(n), FLOOD);
-    const tasks = floodTasks(JSON.parse(String(await browser.stopTracing())));
+    const trace = JSON.parse(String(await browser.stopTracing()));
+    const tasks = floodTasks(trace);
+    const heavy = floodTasks(trace, 'heavy')
+      .map((t) => Math.min(t.tdur, t.dur) / 1000)
+      .sort((x, y) => x - y);
+    console.log(`# browser busy handlers: 20000 casts of ~20 us in ${out.heavyMs.toFixed(0)} ms, ${heavy.length} tasks, CPU max ${heavy.at(-1).toFixed(1)} ms`);
     const gaps = out.gaps.sort((a, b) => a - b);
     const q = (f) => gaps[Math.min(gaps.length - 1, Math.floor(f * gaps.length))].toFixed(1);
     console.log(`# browser flood: ${FLOOD} casts in ${out.floodMs.toFixed(0)} ms; long tasks: ${out.longTasks.length} ${JSON.stringify(out.longTasks.map(Math.round))}; gaps between macrotasks (${gaps.length}): median ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms, over 10 ms: ${gaps.filter((g) => g > 10).length} ${JSON.stringify(gaps.filter((g) => g > 10).map(Math.round))}`);
@@ -152,6 +176,10 @@ test('the packed package runs in chromium, and a 1,000,000-message flood runs in
      * little slack for a garbage collection landing in a slice). */
     assert.ok(tasks.length > 1000, `only ${tasks.length} tasks traced`);
     assert.ok(cpu.at(-1) <= 15, `a task of ${cpu.at(-1).toFixed(1)} ms CPU during the flood`);
+    /* And with handlers that take time (a slice used to end only after
+     * 16 batches of up to 1024 events: 200 ms and more here). */
+    assert.equal(out.heavy, 20000);
+    assert.ok(heavy.at(-1) <= 15, `a task of ${heavy.at(-1).toFixed(1)} ms CPU while busy handlers ran`);
   } finally {
     await browser?.close();
     server?.close();

@@ -121,6 +121,47 @@ test('a flood of messages is processed in slices without blocking timers for lon
   assert.ok(ticks >= 0);
 });
 
+/* The slice ends on the clock (20 ms in Node.js), whatever the events
+ * cost, and it is the realm's: busy runtimes share it, rather than each
+ * taking one in the same task. */
+test('busy handlers in several runtimes leave the event loop free every slice', async () => {
+  class Busy extends GenServer {
+    init() {
+      return 0;
+    }
+    handleCast(_m, n) {
+      const t = performance.now();
+      while (performance.now() - t < 0.05); // 50 us of work
+      return n + 1;
+    }
+    handleCall(_r, _f, n) {
+      return [n, n];
+    }
+  }
+  const rts = await Promise.all(Array.from({ length: 8 }, () => createRuntime()));
+  const pids = await Promise.all(rts.map((rt) => rt.start(Busy)));
+  let beating = true;
+  let last = performance.now();
+  let longest = 0;
+  (async () => {
+    while (beating) {
+      await new Promise((r) => setImmediate(r));
+      const t = performance.now();
+      longest = Math.max(longest, t - last);
+      last = t;
+    }
+  })();
+  await new Promise((r) => setImmediate(r));
+  last = performance.now();
+  for (const [k, rt] of rts.entries()) for (let i = 0; i < 500; i++) rt.cast(pids[k], i); // 8 x 25 ms of handlers
+  const counts = await Promise.all(rts.map((rt, k) => rt.call(pids[k], 'count', 30000)));
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r)); // the heartbeat's last tick
+  beating = false;
+  assert.deepEqual(counts, rts.map(() => 500));
+  assert.ok(longest < 60, `the event loop was held for ${longest.toFixed(1)} ms`);
+  for (const rt of rts) rt.close();
+});
+
 test('Supervisor.start and the supervisor queries work on the default runtime', async () => {
   class W extends Actor {
     run() {

@@ -598,6 +598,19 @@ export class Batch {
     return this;
   }
 
+  /* A copy out of wasm memory, this batch left as it is (a detached one
+   * shares its bytes: nothing writes them). */
+  copied() {
+    const b = new Batch(this.native, this.encoder);
+    b.count = this.count;
+    b.base = this.base;
+    b.len = this.len;
+    b.inWasm = this.inWasm;
+    b.bytes = this.bytes;
+    b.words = this.words;
+    return b.detach();
+  }
+
   /* Renews the views after wasm memory grew (in place only). */
   fresh() {
     if (this.inWasm && this.bytes !== this.native.m.HEAPU8) {

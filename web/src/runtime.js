@@ -12,9 +12,11 @@
  * runs while idle. A slice of work (pumps in a row without a macrotask in
  * between) stops after a few milliseconds and continues on a macrotask
  * (MessageChannel in browsers, setImmediate in Node.js), so no task runs
- * long. The clock costs about as much as a message (100 ns in Node.js): a
- * slice reads it every few pumps, not per pump; the core reads it itself
- * when it starts or fires a timer. */
+ * long: in the middle of a batch if need be (its rest is dispatched first
+ * when the loop resumes). The slice is the realm's, shared by all its
+ * runtimes. The clock costs about as much as a message (100 ns in
+ * Node.js): a slice reads it every few events or runs of the core, not per
+ * event; the core reads it itself when it starts or fires a timer. */
 import { Native, From, callKey } from './native.js';
 import { PendingCalls } from './calls.js';
 import { extractionOrder } from './order.js';
@@ -30,6 +32,14 @@ const EV_CALL = 4;
 const EV_START = 5;
 
 const RESOLVED = Promise.resolve();
+
+/* The current slice, shared by the realm's runtimes (busy ones would
+ * otherwise each take a slice of one task): when it started, 0 between
+ * slices; a macrotask ends it. */
+const slice = { start: 0 };
+const endSlice = () => {
+  slice.start = 0;
+};
 const BUDGET = 2048;
 const PATTERN_CACHE = 512;
 /* Deeper than the core compiles (pattern.h: 256 levels). */
@@ -37,6 +47,8 @@ const MAX_KEY_DEPTH = 300;
 const ANY_KEY = keyOf([ANY]);
 /* Pumps (or batches within one) between readings of the clock. */
 const CLOCK_EVERY = 16;
+/* A run of the core (BUDGET reductions) weighs as much: the clock is read after each. */
+const RUN_WORK = CLOCK_EVERY;
 /* The longest delay setTimeout takes (about 24.8 days): a longer one fires
  * at once in browsers and after 1 ms in Node.js. A timer due later is
  * armed for this long, and re-armed when that fires. */
@@ -190,8 +202,8 @@ export class Runtime {
     this.scheduled = false;
     this.pumping = false;
     this.yielding = false;
-    this.sliceStart = 0;
-    this.pumps = 0; // since the clock was last read
+    this.work = 0; // events dispatched and runs of the core since the clock was last read
+    this.leftover = null; // { batch, i, at }: the rest of a batch a slice's end cut, to dispatch first
     this.runDue = false; // a timer may be due: run the core even if nothing is runnable
     this.timer = null;
     this.timerAt = -1;
@@ -203,13 +215,14 @@ export class Runtime {
       this.runDue = true;
       this.pump();
     };
-    this.endSliceFn = () => {
-      this.sliceStart = 0;
-    };
+    /* After a yield: the slice ends on its own macrotask, queued before
+     * this one; runtimes that yielded in one slice resume in one task, and
+     * each reads the clock first (a slice that a runtime resumed before it
+     * may be over already). */
     this.resumeFn = () => {
       this.yielding = false;
-      this.sliceStart = 0;
       this.runDue = true;
+      this.work = CLOCK_EVERY;
       this.pump();
     };
   }
@@ -220,6 +233,7 @@ export class Runtime {
   close() {
     if (this.closed) return;
     this.closed = true;
+    this.leftover = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     for (const proc of this.procs.values()) proc.onExit('killed');
@@ -243,11 +257,11 @@ export class Runtime {
   pump() {
     this.scheduled = false;
     if (this.closed) return;
-    if (this.sliceStart === 0) {
-      this.sliceStart = now();
-      this.pumps = 0;
-      macrotask(this.endSliceFn);
-    } else if (++this.pumps >= CLOCK_EVERY && this.sliceOver()) {
+    if (slice.start === 0) {
+      slice.start = now();
+      this.work = 0;
+      macrotask(endSlice);
+    } else if (this.work >= CLOCK_EVERY && this.sliceOver()) {
       return;
     }
     this.pumping = true;
@@ -263,9 +277,12 @@ export class Runtime {
   /* Reads the clock: true (and the rest of the slice left for a macrotask)
    * when the slice is used up; else notes whether a timer is due. */
   sliceOver() {
-    this.pumps = 0;
+    this.work = 0;
     const t = now();
-    if (t - this.sliceStart > SLICE_MS) {
+    if (slice.start === 0) {
+      slice.start = t; // this pump began after the last slice ended
+      macrotask(endSlice);
+    } else if (t - slice.start > SLICE_MS) {
       this.yieldSlice();
       return true;
     }
@@ -282,13 +299,13 @@ export class Runtime {
    * processes and timers get their turn between batches at least every
    * few batches. */
   loop(native) {
-    for (let turn = 1; ; turn++) {
+    if (this.leftover !== null && !this.dispatchLeftover()) return;
+    for (;;) {
       const batch = native.drain();
       if (batch !== null) {
-        this.dispatch(batch);
-        if (this.closed) return;
+        if (!this.dispatch(batch, true)) return; // closed, or the slice ended in it
         if (this.tracers) this.flushTrace();
-        if ((turn & (CLOCK_EVERY - 1)) === 0) {
+        if (this.work >= CLOCK_EVERY) {
           if (this.sliceOver()) return;
           if (native.runnable || this.runDue) this.run(native);
         }
@@ -296,13 +313,22 @@ export class Runtime {
       }
       if (!native.runnable && !this.runDue) break;
       this.run(native);
+      if (this.work >= CLOCK_EVERY && this.sliceOver()) return;
     }
     this.armTimer(native.deadline);
   }
 
   run(native) {
     this.runDue = false;
+    this.work += RUN_WORK;
     native.run(BUDGET);
+  }
+
+  /* The rest of a batch a slice's end cut; false if cut again (or closed). */
+  dispatchLeftover(splittable = true) {
+    const { batch, i, at } = this.leftover;
+    this.leftover = null;
+    return this.dispatch(batch, splittable, i, at);
   }
 
   yieldSlice() {
@@ -330,14 +356,18 @@ export class Runtime {
   /* Takes and dispatches what is queued now, outside the loop (a
    * supervisor's start uses it to start its children before it resolves). */
   dispatchNow() {
+    if (this.leftover !== null) this.dispatchLeftover(false); // older events first
     const batch = this.native.drain();
-    if (batch) this.dispatch(batch);
+    if (batch) this.dispatch(batch, false);
   }
 
-  dispatch(batch) {
+  /* Dispatches events i.. of batch (from byte `at`); false when the
+   * runtime closed, or when (splittable) the slice ended first: the rest
+   * is this.leftover, and the loop resumes on a macrotask. */
+  dispatch(batch, splittable, i = 0, at = 0) {
     this.native.reading++;
     try {
-      this.dispatchBatch(batch);
+      return this.dispatchBatch(batch, splittable, i, at);
     } finally {
       this.native.reading--;
     }
@@ -345,10 +375,13 @@ export class Runtime {
 
   /* Offsets are from the batch's start: a handler may have copied the
    * batch out of wasm memory (Native.drain). */
-  dispatchBatch(batch) {
-    let at = 0;
-    for (let i = 0; i < batch.count; i++) {
-      if (this.closed) return; // a handler closed the runtime
+  dispatchBatch(batch, splittable, from, at) {
+    for (let i = from; i < batch.count; i++) {
+      if (this.closed) return false; // a handler closed the runtime
+      if (++this.work > CLOCK_EVERY && splittable && this.sliceOver()) {
+        this.leftover = { batch: batch.copied(), i, at };
+        return false;
+      }
       batch.fresh();
       const w = batch.words;
       const h = (batch.base + at) >>> 2;
@@ -402,6 +435,7 @@ export class Runtime {
         reportError(e);
       }
     }
+    return !this.closed;
   }
 
   /* ---- processes ---- */
