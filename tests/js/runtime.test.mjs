@@ -162,6 +162,64 @@ test('busy handlers in several runtimes leave the event loop free every slice', 
   for (const rt of rts) rt.close();
 });
 
+/* A runtime flooded for ever (a GenServer casting to itself) takes its
+ * slices in turn with the others, and lets timers and the core run: a
+ * second runtime's call waited for the flood to end, and with batches of
+ * 17 events a timer of 20 ms fired after 340 ms. */
+test('a runtime flooded for ever starves neither another runtime nor its own timers', async () => {
+  let flooding = true;
+  const a = await createRuntime();
+  const b = await createRuntime();
+  class Spin extends GenServer {
+    init() {
+      return 0;
+    }
+    handleCast(_m, n) {
+      if (flooding) this.runtime.cast(this.pid, 0);
+      return n + 1;
+    }
+  }
+  class Sink extends GenServer {
+    init() {
+      return 0;
+    }
+    handleCast(_m, n) {
+      return n + 1;
+    }
+    handleCall(_r, _f, n) {
+      return [n, n];
+    }
+  }
+  let fired = -1;
+  class Waiter extends Actor {
+    async run() {
+      await this.receive([['tick'], () => (fired = performance.now() - t0)]);
+      this.stop();
+    }
+  }
+  const waiter = await a.start(Waiter);
+  const spinners = [];
+  for (let k = 0; k < 17; k++) spinners.push(await a.start(Spin)); // batches of 17 events
+  const sink = await b.start(Sink);
+  for (const p of spinners) a.cast(p, 0);
+  const safety = setTimeout(() => (flooding = false), 3000); // a starved wait ends, and fails below
+  await sleep(30);
+  const t0 = performance.now();
+  a.sendAfter(20, waiter, ['tick']);
+  for (let i = 0; i < 1000; i++) b.cast(sink, i);
+  const answered = await b.call(sink, 'count', 10000);
+  const took = performance.now() - t0;
+  await until(() => fired >= 0, 5000);
+  flooding = false;
+  clearTimeout(safety);
+  assert.equal(answered, 1000);
+  assert.ok(took < 250, `the other runtime's call took ${took.toFixed(0)} ms`);
+  assert.ok(fired < 250, `a 20 ms timer fired after ${fired.toFixed(0)} ms`);
+  await sleep(20);
+  a.close();
+  b.close();
+});
+
 test('Supervisor.start and the supervisor queries work on the default runtime', async () => {
   class W extends Actor {
     run() {

@@ -34,12 +34,27 @@ const EV_START = 5;
 const RESOLVED = Promise.resolve();
 
 /* The current slice, shared by the realm's runtimes (busy ones would
- * otherwise each take a slice of one task): when it started, 0 between
- * slices; a macrotask ends it. */
-const slice = { start: 0 };
+ * otherwise each take a slice of one task): when it started (0 between
+ * slices) and which runtime started it. A macrotask ends it. */
+const slice = { start: 0, owner: null };
 const endSlice = () => {
   slice.start = 0;
+  slice.owner = null;
 };
+
+/* Runtimes that yielded, resumed in turn by one macrotask: those that had
+ * no share of the slice they yielded in (another runtime had used it up)
+ * first, then those that started it; one busy runtime cannot starve the
+ * others, and busy ones take slices in turn. */
+const yielded = { starved: [], fed: [], queued: false };
+function resumeYielded() {
+  yielded.queued = false;
+  endSlice();
+  const order = yielded.starved.concat(yielded.fed);
+  yielded.starved = [];
+  yielded.fed = [];
+  for (const rt of order) rt.resume();
+}
 const BUDGET = 2048;
 const PATTERN_CACHE = 512;
 /* Deeper than the core compiles (pattern.h: 256 levels). */
@@ -203,6 +218,7 @@ export class Runtime {
     this.pumping = false;
     this.yielding = false;
     this.work = 0; // events dispatched and runs of the core since the clock was last read
+    this.sinceRun = 0; // events dispatched since the core last ran
     this.leftover = null; // { batch, i, at }: the rest of a batch a slice's end cut, to dispatch first
     this.runDue = false; // a timer may be due: run the core even if nothing is runnable
     this.timer = null;
@@ -215,16 +231,15 @@ export class Runtime {
       this.runDue = true;
       this.pump();
     };
-    /* After a yield: the slice ends on its own macrotask, queued before
-     * this one; runtimes that yielded in one slice resume in one task, and
-     * each reads the clock first (a slice that a runtime resumed before it
-     * may be over already). */
-    this.resumeFn = () => {
-      this.yielding = false;
-      this.runDue = true;
-      this.work = CLOCK_EVERY;
-      this.pump();
-    };
+  }
+
+  /* After a yield (resumeYielded): a share of CLOCK_EVERY events at least
+   * before the clock is read, even in a slice another runtime used up. */
+  resume() {
+    this.yielding = false;
+    this.runDue = true;
+    this.work = 0;
+    this.pump();
   }
 
   /** Frees the core runtime; its processes stop without running terminate.
@@ -259,6 +274,7 @@ export class Runtime {
     if (this.closed) return;
     if (slice.start === 0) {
       slice.start = now();
+      slice.owner = this;
       this.work = 0;
       macrotask(endSlice);
     } else if (this.work >= CLOCK_EVERY && this.sliceOver()) {
@@ -281,6 +297,7 @@ export class Runtime {
     const t = now();
     if (slice.start === 0) {
       slice.start = t; // this pump began after the last slice ended
+      slice.owner = this;
       macrotask(endSlice);
     } else if (t - slice.start > SLICE_MS) {
       this.yieldSlice();
@@ -305,10 +322,10 @@ export class Runtime {
       if (batch !== null) {
         if (!this.dispatch(batch, true)) return; // closed, or the slice ended in it
         if (this.tracers) this.flushTrace();
-        if (this.work >= CLOCK_EVERY) {
-          if (this.sliceOver()) return;
-          if (native.runnable || this.runDue) this.run(native);
-        }
+        if (this.work >= CLOCK_EVERY && this.sliceOver()) return;
+        /* C processes and due timers: a run every few events, whatever
+         * the batches' sizes and wherever the clock was read. */
+        if (this.sinceRun >= CLOCK_EVERY && (native.runnable || this.runDue)) this.run(native);
         continue;
       }
       if (!native.runnable && !this.runDue) break;
@@ -321,6 +338,7 @@ export class Runtime {
   run(native) {
     this.runDue = false;
     this.work += RUN_WORK;
+    this.sinceRun = 0;
     native.run(BUDGET);
   }
 
@@ -334,7 +352,11 @@ export class Runtime {
   yieldSlice() {
     if (this.yielding) return;
     this.yielding = true;
-    macrotask(this.resumeFn);
+    (slice.owner === this ? yielded.fed : yielded.starved).push(this);
+    if (!yielded.queued) {
+      yielded.queued = true;
+      macrotask(resumeYielded);
+    }
   }
 
   /* at: the core's next deadline (-1: none). */
@@ -378,6 +400,7 @@ export class Runtime {
   dispatchBatch(batch, splittable, from, at) {
     for (let i = from; i < batch.count; i++) {
       if (this.closed) return false; // a handler closed the runtime
+      this.sinceRun++;
       if (++this.work > CLOCK_EVERY && splittable && this.sliceOver()) {
         this.leftover = { batch: batch.copied(), i, at };
         return false;
