@@ -23,7 +23,7 @@ import { extractionOrder } from './order.js';
 import { ProcTable } from './procs.js';
 import * as supervision from './supervisor.js';
 import { FX, ExitError, FauxtpError, ReceiveTimeout, errName } from './errors.js';
-import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE, own, ownerOf } from './terms.js';
+import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE, own, ownerOf, isWellFormed } from './terms.js';
 
 const EV_MATCH = 1;
 const EV_TIMEOUT = 2;
@@ -143,7 +143,7 @@ function keyOf(p, depth = 0) {
 function checkName(name, what) {
   if (typeof name !== 'string' || name.length === 0) throw new TypeError(`${what}: a name is a non-empty string`);
   /* A lone surrogate has no UTF-8: it would become U+FFFD, and another name. */
-  if (!name.isWellFormed()) throw new TypeError(`${what}: a name must be well-formed Unicode (it has a lone surrogate)`);
+  if (!isWellFormed(name)) throw new TypeError(`${what}: a name must be well-formed Unicode (it has a lone surrogate)`);
 }
 
 /* A registered name as the core gives it, an atom decoded as any term is:

@@ -38,7 +38,7 @@ function countChars(s) {
   return n;
 }
 
-function isWellFormed(s) {
+export function isWellFormed(s) {
   if (typeof s.isWellFormed === 'function') return s.isWellFormed();
   return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 }
