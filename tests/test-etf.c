@@ -347,6 +347,16 @@ TEST(etf_roundtrip_floats) {
   CHECK(expect_error(fx_test_failed__, &f, legacy, sizeof legacy, FX_EBADTERM));
   memcpy(legacy + 2, "1e999\0", 6);
   CHECK(expect_error(fx_test_failed__, &f, legacy, sizeof legacy, FX_EBADTERM));
+  /* Digits on both sides of the point, as Erlang reads it. */
+  static const char *const refused[] = {"1", "1e5", ".5", "5.", "+.5", "2.", "-4", "1.5e", "1.5e+"};
+  for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+    memset(legacy + 2, 0, 31);
+    memcpy(legacy + 2, refused[i], strlen(refused[i]));
+    CHECK(expect_error(fx_test_failed__, &f, legacy, sizeof legacy, FX_EBADTERM));
+  }
+  memset(legacy + 2, 0, 31);
+  memcpy(legacy + 2, "+00001.5E+05", 12);
+  CHECK(expect_reencode(fx_test_failed__, &f, legacy, sizeof legacy, BYTES(131, 70, 65, 2, 79, 128, 0, 0, 0, 0)));
   memset(legacy + 2, 0, 31);
   CHECK(expect_error(fx_test_failed__, &f, legacy, sizeof legacy, FX_EBADTERM));
   CHECK(expect_error(fx_test_failed__, &f, legacy, sizeof legacy - 1, FX_ETRUNCATED));
@@ -688,6 +698,8 @@ TEST(etf_pids) {
                    0, 0, 0, 5, 0, 0, 0, 2, 0};
   ASSERT_OK(fx_etf_decode(f.rt, old, sizeof old, f.h, &t));
   ASSERT_EQ(t, fx_pid_term(fx_pid_make(5, 2)));
+  old[sizeof old - 1] = 4; /* its creation is 2 bits, as Erlang reads it */
+  CHECK(expect_error(fx_test_failed__, &f, old, sizeof old, FX_EBADTERM));
   /* the node must be an atom */
   CHECK(expect_error(fx_test_failed__, &f, BYTES(131, 88, 97, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0), FX_EBADTERM));
   CHECK(expect_error(fx_test_failed__, &f, BYTES(131, 88, 106, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0), FX_EBADTERM));
@@ -722,6 +734,7 @@ TEST(etf_refs) {
   /* legacy NEW_REFERENCE_EXT (8-bit creation) comes back as NEWER */
   CHECK(expect_reencode(fx_test_failed__, &f, BYTES(131, 114, 0, 1, 119, 3, 'a', '@', 'b', 2, 0, 0, 0, 7),
                         BYTES(131, 90, 0, 1, 119, 3, 'a', '@', 'b', 0, 0, 0, 2, 0, 0, 0, 7)));
+  CHECK(expect_error(fx_test_failed__, &f, BYTES(131, 114, 0, 1, 119, 3, 'a', '@', 'b', 4, 0, 0, 0, 7), FX_EBADTERM));
   CHECK(expect_error(fx_test_failed__, &f, BYTES(131, 90, 0, 1, 97, 3, 0, 0, 0, 2, 0, 0, 0, 7), FX_EBADTERM));
   CLOSE(f);
 }

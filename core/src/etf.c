@@ -562,6 +562,27 @@ static int dec_new_float(dec_t *d, fx_term_t *out) {
   return make_float(d, v, out);
 }
 
+/* Digits from s on; how many. */
+static size_t digits(const char *s) { return strspn(s, "0123456789"); }
+
+/* A float's text as Erlang reads FLOAT_EXT: [+-]D.D, then [eE][+-]D, with
+ * digits on both sides of the point ("1", "1e5", ".5", "5." are not). */
+static bool float_text(const char *s) {
+  if (*s == '+' || *s == '-') s++;
+  size_t n = digits(s);
+  if (!n || s[n] != '.') return false;
+  s += n + 1;
+  if (!(n = digits(s))) return false;
+  s += n;
+  if (*s == 'e' || *s == 'E') {
+    s++;
+    if (*s == '+' || *s == '-') s++;
+    if (!(n = digits(s))) return false;
+    s += n;
+  }
+  return *s == 0;
+}
+
 /* FLOAT_EXT: "%.20e" text, NUL-padded to 31 bytes. As Erlang does, the text
  * ends at the first NUL and must be a float in full. strtod reads it, so a
  * host that changes LC_NUMERIC breaks this legacy form (only this one). */
@@ -573,7 +594,7 @@ static int dec_old_float(dec_t *d, fx_term_t *out) {
   text[31] = 0;
   d->p += 31;
   size_t n = strlen(text);
-  if (n == 0 || strspn(text, "0123456789.eE+-") != n) return FX_EBADTERM;
+  if (!float_text(text)) return FX_EBADTERM;
   char *end;
   double v = strtod(text, &end);
   if (end != text + n) return FX_EBADTERM;
@@ -620,6 +641,7 @@ static int dec_pid(dec_t *d, unsigned tag, fx_term_t *out) {
   if (err || (err = need(d, tag == ETF_NEW_PID ? 12 : 9))) return err;
   uint32_t id = get_u32(d), serial = get_u32(d);
   uint32_t creation = tag == ETF_NEW_PID ? get_u32(d) : get_u8(d);
+  if (tag != ETF_NEW_PID && creation > 3) return FX_EBADTERM; /* PID_EXT's creation is 2 bits, as Erlang reads it */
   if (is_this_node(d, node, len, creation) && serial <= FX_PID_MAX_GEN) {
     *out = fx_pid_term(fx_pid_make(id, serial));
     return FX_OK;
@@ -649,6 +671,7 @@ static int dec_ref(dec_t *d, unsigned tag, fx_term_t *out) {
   if ((err = read_node(d, &node, &len, &known))) return err;
   if ((err = need(d, (tag == ETF_NEWER_REF ? 4 : 1) + 4 * n))) return err;
   uint32_t creation = tag == ETF_NEWER_REF ? get_u32(d) : get_u8(d);
+  if (tag != ETF_NEWER_REF && creation > 3) return FX_EBADTERM; /* as PID_EXT's */
   const uint8_t *ids = d->p;
   d->p += 4 * n;
   uint64_t *box;

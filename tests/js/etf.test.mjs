@@ -625,6 +625,20 @@ describe('malformed input is refused with a TermError', () => {
     malformed(floatText('abc'), 'badterm');
     malformed(floatText('1e999'), 'badterm');
     malformed(floatText('1.0e'), 'badterm');
+    /* Digits on both sides of the point, as Erlang reads it. */
+    for (const s of ['1', '1e5', '.5', '5.', '+.5', '-4']) malformed(floatText(s), 'badterm');
+    assert.equal(decode(floatText('+00001.5E+05')), 150000);
+  });
+
+  test('PID_EXT and NEW_REFERENCE_EXT hold a creation of 0 to 3, as Erlang reads them', () => {
+    const node = [100, 0, 8, ...text('other@ho')];
+    const pid = (cre) => [131, 103, ...node, 0, 0, 0, 5, 0, 0, 0, 1, cre];
+    const ref = (cre) => [131, 114, 0, 1, ...node, cre, 0, 0, 0, 5];
+    assert.equal(decode(pid(3)).creation, 3);
+    assert.equal(decode(ref(3)).creation, 3);
+    malformed(pid(4), 'badterm');
+    malformed(pid(129), 'badterm');
+    malformed(ref(4), 'badterm');
   });
 
   test('random corruption: a value or a TermError, nothing else', () => {

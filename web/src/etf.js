@@ -1466,7 +1466,9 @@ class Reader {
     let text = '';
     for (let i = this.p; i < end; i++) text += String.fromCharCode(b[i]);
     this.p += 31;
-    const v = /^[0-9.eE+-]+$/.test(text) ? Number(text) : NaN;
+    /* As Erlang reads it: digits on both sides of the point ("1", "1e5",
+     * ".5" and "5." are refused). */
+    const v = /^[+-]?[0-9]+\.[0-9]+([eE][+-]?[0-9]+)?$/.test(text) ? Number(text) : NaN;
     if (Number.isNaN(v)) throw this.fail(`float text at byte ${at} is not a number`, 'badterm', at);
     return this.floatValue(v, at);
   }
@@ -1490,7 +1492,9 @@ class Reader {
     this.need(tag === NEW_PID ? 12 : 9);
     const id = this.u32();
     const serial = this.u32();
+    const at = this.p;
     const creation = tag === NEW_PID ? this.u32() : this.u8();
+    if (creation > 3 && tag !== NEW_PID) throw this.fail(`pid at byte ${at} has creation ${creation} (PID_EXT holds 0 to 3)`, 'badterm', at);
     const pid = new Pid(node, id, serial, creation);
     return this.owner !== null && node === LOCAL_NODE && creation === 0 ? own(pid, this.owner) : pid;
   }
@@ -1502,7 +1506,9 @@ class Reader {
     if (n < 1 || n > 5) throw this.fail(`reference at byte ${at} has ${n} ids (1 to 5 allowed)`, 'badterm', at);
     const node = this.node();
     this.need((tag === NEWER_REF ? 4 : 1) + 4 * n);
+    const cat = this.p;
     const creation = tag === NEWER_REF ? this.u32() : this.u8();
+    if (creation > 3 && tag !== NEWER_REF) throw this.fail(`reference at byte ${cat} has creation ${creation} (NEW_REFERENCE_EXT holds 0 to 3)`, 'badterm', cat);
     const ids = [];
     for (let i = 0; i < n; i++) ids.push(this.u32());
     const ref = new Ref(node, creation, ids);
