@@ -363,6 +363,95 @@ TEST(etf_roundtrip_floats) {
   CLOSE(f);
 }
 
+/* A compressed term made plain (fx_etf_inflate), decoded and encoded
+ * again: `want`. */
+HELPER(expect_inflated, fixture_t *f, const uint8_t *in, size_t n, const uint8_t *want, size_t wn) {
+  uint8_t *plain;
+  size_t len;
+  fx_term_t t;
+  ASSERT_ERR(fx_etf_decode(f->rt, in, n, f->h, &t), FX_EBADTAG); /* not plain */
+  ASSERT_OK(fx_etf_inflate(f->rt, in, n, &plain, &len));
+  CHECK(expect_reencode(fx_test_failed__, f, plain, len, want, wn));
+  fx_etf_inflated_free(f->rt, plain, len);
+}
+
+/* A compressed term fx_etf_inflate refuses with code, leaving no memory
+ * taken. */
+HELPER(expect_inflate_error, fixture_t *f, const uint8_t *in, size_t n, int code) {
+  uint8_t *plain = (uint8_t *)"";
+  size_t len = 1, before = fx_runtime_memory(f->rt);
+  ASSERT_ERR(fx_etf_inflate(f->rt, in, n, &plain, &len), code);
+  ASSERT(plain == NULL && len == 0);
+  ASSERT_EQ(fx_runtime_memory(f->rt), before);
+}
+
+/* term_to_binary(T, [compressed]): fx_etf_inflate makes it plain (a
+ * stored block, fixed and dynamic Huffman codes), and refuses a stream
+ * that is cut, damaged, or of another size than it says. */
+TEST(etf_compressed_terms) {
+  fixture_t f;
+  OPEN(f);
+  /* Erlang's term_to_binary(lists:duplicate(40, $a), [compressed]). */
+  static const uint8_t erlang[] = {0x83, 0x50, 0, 0, 0, 0x2B, 0x78, 0x9C, 0xCB, 0x66, 0xD0, 0x48, 0x24, 0x12, 0, 0, 0x4F, 0x4F, 0x0F, 0xBC};
+  uint8_t plain[44] = {131, 107, 0, 40};
+  memset(plain + 4, 'a', 40);
+  CHECK(expect_inflated(fx_test_failed__, &f, erlang, sizeof erlang, plain, sizeof plain));
+  /* {ok, <<"hello">>} in a stored block (zlib level 0). */
+  CHECK(expect_inflated(fx_test_failed__, &f,
+                        BYTES(131, 80, 0, 0, 0, 16, 120, 1, 1, 16, 0, 239, 255, 104, 2, 119, 2, 111, 107, 109, 0, 0, 0, 5, 104, 101, 108, 108, 111, 33, 158, 4, 68),
+                        BYTES(131, 104, 2, 119, 2, 111, 107, 109, 0, 0, 0, 5, 104, 101, 108, 108, 111)));
+  /* A 200-byte string (level 9: dynamic codes). */
+  static const uint8_t dyn[] = {131, 80, 0, 0, 0, 203, 120, 218, 203, 102, 56, 145, 152, 148, 156, 146, 154, 150, 62, 228, 41, 0, 156, 233, 79, 78};
+  uint8_t want[204] = {131, 107, 0, 200};
+  for (int i = 0; i < 200; i++) want[4 + i] = (uint8_t)(i % 7 + 97);
+  CHECK(expect_inflated(fx_test_failed__, &f, dyn, sizeof dyn, want, sizeof want));
+
+  uint8_t bad[sizeof erlang], *out;
+  size_t len;
+  memcpy(bad, erlang, sizeof bad);
+  bad[sizeof bad - 1] ^= 1; /* the checksum */
+  CHECK(expect_inflate_error(fx_test_failed__, &f, bad, sizeof bad, FX_EBADTERM));
+  memcpy(bad, erlang, sizeof bad);
+  bad[5] = 0x2A; /* says 42 bytes: the stream holds 43 */
+  CHECK(expect_inflate_error(fx_test_failed__, &f, bad, sizeof bad, FX_EBADTERM));
+  bad[5] = 0x2C; /* says 44 */
+  CHECK(expect_inflate_error(fx_test_failed__, &f, bad, sizeof bad, FX_EBADTERM));
+  for (size_t i = 6; i < sizeof erlang; i++) /* any bit damaged (but the last code's padding) */
+    for (int bit = 0; bit < 8; bit++) {
+      if (i == sizeof erlang - 5) continue;
+      memcpy(bad, erlang, sizeof bad);
+      bad[i] ^= (uint8_t)(1 << bit);
+      CHECK(expect_inflate_error(fx_test_failed__, &f, bad, sizeof bad, fx_etf_inflate(f.rt, bad, sizeof bad, &out, &len)));
+      ASSERT(out == NULL);
+    }
+  for (size_t n = 2; n < sizeof erlang; n++) ASSERT(fx_etf_inflate(f.rt, erlang, n, &out, &len) != FX_OK); /* cut */
+  CHECK(expect_inflate_error(fx_test_failed__, &f, BYTES(131, 80, 0x10, 0, 0, 1, 120, 156, 3, 0, 0, 0, 0, 1), FX_ETOOBIG));
+  CHECK(expect_inflate_error(fx_test_failed__, &f, BYTES(131, 97, 1), FX_EINVAL)); /* not compressed */
+  /* Compressed twice: plain once, then the decoder refuses it. */
+  static const uint8_t twice[] = {131, 80, 0, 0, 0, 13, 120, 156, 11, 96, 96, 96, 96, 172, 152, 195, 204, 0, 162, 1, 12, 61, 1, 106};
+  ASSERT_OK(fx_etf_inflate(f.rt, twice, sizeof twice, &out, &len));
+  fx_term_t t;
+  ASSERT_ERR(fx_etf_decode(f.rt, out, len, f.h, &t), FX_EBADTAG);
+  fx_etf_inflated_free(f.rt, out, len);
+  /* Each allocation failing in turn: FX_ENOMEM, and nothing kept. */
+  int done = 0;
+  for (long k = 0; k < 100 && !done; k++) {
+    size_t before = fx_runtime_memory(f.rt);
+    f.alloc.countdown = k;
+    int err = fx_etf_inflate(f.rt, dyn, sizeof dyn, &out, &len);
+    f.alloc.countdown = -1;
+    if (err == FX_OK) {
+      done = 1;
+      fx_etf_inflated_free(f.rt, out, len);
+    } else {
+      ASSERT_ERR(err, FX_ENOMEM);
+      ASSERT_EQ(fx_runtime_memory(f.rt), before);
+    }
+  }
+  ASSERT(done);
+  CLOSE(f);
+}
+
 /* Erlang has no NaN or infinity: neither direction accepts them. */
 TEST(etf_nonfinite_floats) {
   fixture_t f;
@@ -794,7 +883,7 @@ TEST(etf_bad_input) {
   size_t words;
   ASSERT_ERR(fx_etf_measure(f.rt, (const uint8_t *)"", 0, &words), FX_ETRUNCATED);
   /* tags of types fauxtp has no term for (77: a bitstring of 3 bits),
-   * compressed terms, nonsense */
+   * compressed terms (fx_etf_inflate makes them plain), nonsense */
   const uint8_t tags[] = {0, 1, 69, 77, 80, 101, 102, 112, 113, 117, 255};
   for (size_t i = 0; i < sizeof tags / sizeof *tags; i++) {
     uint8_t b[8] = {131, tags[i], 0, 0, 0, 0, 3, 0};
@@ -1176,7 +1265,7 @@ TEST(host_bytes_round_trip_as_whole_byte_bit_binaries) {
 }
 
 TEST_MAIN(host_bytes_round_trip_as_whole_byte_bit_binaries, etf_known_bytes, etf_roundtrip_integers, etf_large_bignums, etf_noncanonical_integers,
-          etf_roundtrip_floats, etf_nonfinite_floats, etf_atoms, etf_legacy_atoms, etf_bad_atoms, etf_tuples,
+          etf_roundtrip_floats, etf_compressed_terms, etf_nonfinite_floats, etf_atoms, etf_legacy_atoms, etf_bad_atoms, etf_tuples,
           etf_lists, etf_list_forms, etf_binaries, etf_maps, etf_map_order, etf_duplicate_map_keys, etf_pids,
           etf_refs, etf_truncation, etf_bad_input, etf_absurd_counts, etf_count_limit, etf_depth_limit,
           etf_million_list, etf_encode_buffer, etf_invalid_arguments, etf_decode_into_words,

@@ -21,7 +21,8 @@
  * encoder applies the same limit, so whatever it writes decodes.
  *
  * What is refused, beyond truncation and bad lengths: tags for types fauxtp
- * has no term for (funs, ports, bitstrings, compressed terms: FX_EBADTAG),
+ * has no term for (funs, ports, bitstrings: FX_EBADTAG), compressed terms
+ * (FX_EBADTAG: fx_etf_inflate, in inflate.c, makes them plain first),
  * NaN and infinities (Erlang has none: FX_EBADTERM), bytes after the term
  * (FX_EBADTERM; binary_to_term/1 would ignore them), and map keys that are
  * equal. Equal keys can only be recognised once the keys are terms (1 and

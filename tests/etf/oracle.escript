@@ -4,9 +4,11 @@
 %%   oracle.escript gen FILE [SEED N]
 %%                              writes a corpus: one term a line, as the hex
 %%                              of term_to_binary(T, [{minor_version, 2}]),
-%%                              a tab, and the term as ~w prints it: the
-%%                              edge cases below, then N random terms from
-%%                              SEED (defaults 20261125 and 2500)
+%%                              a tab, the hex of the same with
+%%                              [{compressed, L}] (L from 0 to 9 by the
+%%                              term), a tab, and the term as ~w prints it:
+%%                              the edge cases below, then N random terms
+%%                              from SEED (defaults 20261125 and 2500)
 %%   oracle.escript check FILE  reads fauxtp's encodings (same format) and
 %%                              checks that binary_to_term accepts each and
 %%                              that encoding the result gives the same bytes
@@ -21,7 +23,8 @@ main(["gen", File]) ->
 main(["gen", File, Seed, N]) ->
     rand:seed(exsss, {list_to_integer(Seed), 3, 5}),
     Random = [term(3) || _ <- lists:seq(1, list_to_integer(N))],
-    Lines = [line(term_to_binary(T, [{minor_version, 2}]), T) || T <- corpus() ++ Random],
+    Lines = [line(term_to_binary(T, [{minor_version, 2}]), term_to_binary(T, [{compressed, erlang:phash2(T, 10)}, {minor_version, 2}]), T)
+             || T <- corpus() ++ Random],
     ok = file:write_file(File, Lines),
     io:format("oracle: wrote ~b Erlang terms (~b random)~n", [length(Lines), length(Random)]);
 main(["check", File]) ->
@@ -34,10 +37,10 @@ main(_) ->
     io:format(standard_error, "usage: oracle.escript gen FILE [SEED N] | check FILE~n", []),
     halt(2).
 
-line(Bin, T) ->
+line(Bin, Zipped, T) ->
     Text = lists:flatten(io_lib:format("~w", [T])),
     Short = lists:sublist(Text, 200),
-    [binary:encode_hex(Bin), $\t, unicode:characters_to_binary(Short), $\n].
+    [binary:encode_hex(Bin), $\t, binary:encode_hex(Zipped), $\t, unicode:characters_to_binary(Short), $\n].
 
 check(Line) ->
     [Hex | Rest] = binary:split(Line, <<"\t">>),

@@ -97,6 +97,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(fx_term_equal(rt, t, c), "a copy is equal");
     check_print(rt, t, c);
   }
+
+  /* A compressed term: made plain, or refused with nothing kept. */
+  uint8_t *plain = NULL;
+  size_t plain_len = 0, before = fx_runtime_memory(rt);
+  err = fx_etf_inflate(rt, data, size, &plain, &plain_len);
+  if (size < 2 || data[0] != FX_ETF_VERSION || data[1] != 80) {
+    FUZZ_CHECK(err == FX_EINVAL, "inflating what is not compressed: %s", fx_err_name(err));
+  } else if (err == FX_OK) {
+    FUZZ_CHECK(plain_len == 1 + ((size_t)data[2] << 24 | (size_t)data[3] << 16 | (size_t)data[4] << 8 | data[5]), "inflated to the size it says");
+    fx_term_t p = FX_NONE;
+    fx_etf_decode(rt, plain, plain_len, h, &p); /* as any input: a term or an error */
+    fx_etf_inflated_free(rt, plain, plain_len);
+  } else {
+    FUZZ_CHECK(plain == NULL && fx_runtime_memory(rt) == before, "a refused stream keeps nothing");
+  }
   fx_heap_free(h);
   fx_runtime_free(rt);
   return 0;

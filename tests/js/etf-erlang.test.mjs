@@ -247,6 +247,18 @@ test('binaryToTerm reads what Erlang writes, termToBinary gives back the same by
     const same = fs.readFileSync(path.join(dir, 'equal.txt'), 'utf8').trim().split('\n');
     assert.equal(same.length, lines.length);
     for (let i = 0; i < lines.length; i++) assert.equal(same[i], 'true', `Erlang read another term from fauxtp's ${rewritten[i].slice(0, 120)}`);
+    /* The same terms as term_to_binary(T, [compressed]) writes them: the
+     * same terms read back. */
+    escript(['zip', path.join(dir, 'erlang.hex'), path.join(dir, 'zipped.hex')]);
+    const zipped = fs.readFileSync(path.join(dir, 'zipped.hex'), 'utf8').trim().split('\n');
+    assert.equal(zipped.length, lines.length);
+    let compressed = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const bytes = fromHex(zipped[i]);
+      if (bytes[1] === 80) compressed++; // Erlang writes small terms uncompressed
+      assert.equal(compareTerms(binaryToTerm(bytes, { exact: true }), binaryToTerm(fromHex(lines[i]), { exact: true })), 0, `compressed: ${zipped[i].slice(0, 120)}`);
+    }
+    assert.ok(compressed > lines.length / 4, `only ${compressed} of ${lines.length} came compressed`);
   } finally {
     removeDir(dir);
   }

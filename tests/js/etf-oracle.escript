@@ -13,6 +13,9 @@
 %%                                      else false
 %%   etf-oracle.escript gen SEED N OUT  OUT gets edge-case terms and N random
 %%                                      ones, one encoding a line, as hex
+%%   etf-oracle.escript zip IN OUT      OUT gets, for each line, the term
+%%                                      written with [compressed] (levels 0
+%%                                      to 9 in turn), as hex
 -mode(compile).
 
 main(["check", In, Out]) ->
@@ -27,8 +30,13 @@ main(["gen", Seed, N, Out]) ->
     rand:seed(exsss, {list_to_integer(Seed), 7, 11}),
     Terms = edges() ++ [term(3) || _ <- lists:seq(1, list_to_integer(N))],
     ok = file:write_file(Out, [[hex(T), $\n] || T <- Terms]);
+main(["zip", In, Out]) ->
+    {ok, Data} = file:read_file(In),
+    Lines = [L || L <- binary:split(Data, <<"\n">>, [global]), L =/= <<>>],
+    Zip = fun(L, I) -> binary:encode_hex(term_to_binary(binary_to_term(binary:decode_hex(L)), [{compressed, I rem 10}, {minor_version, 2}])) end,
+    ok = file:write_file(Out, [[Zip(L, I), $\n] || {L, I} <- lists:zip(Lines, lists:seq(1, length(Lines)))]);
 main(_) ->
-    io:format(standard_error, "usage: etf-oracle.escript check IN OUT | gen SEED N OUT~n", []),
+    io:format(standard_error, "usage: etf-oracle.escript check IN OUT | gen SEED N OUT | zip IN OUT~n", []),
     halt(2).
 
 hex(T) -> binary:encode_hex(term_to_binary(T, [{minor_version, 2}])).

@@ -560,7 +560,7 @@ describe('malformed input is refused with a TermError', () => {
   test('bad version, unknown tags, bytes after the term', () => {
     malformed([130, 97, 1], 'badversion');
     malformed([0], 'badversion');
-    for (const tag of [0, 80, 82, 101, 102, 112, 113, 117, 255]) malformed([131, tag, 0, 0, 0, 0, 0], 'badtag');
+    for (const tag of [0, 82, 101, 102, 112, 113, 117, 255]) malformed([131, tag, 0, 0, 0, 0, 0], 'badtag');
     malformed([131, 97, 1, 0], 'badterm');
     malformed([131, 106, 106], 'badterm');
   });
@@ -628,6 +628,23 @@ describe('malformed input is refused with a TermError', () => {
     /* Digits on both sides of the point, as Erlang reads it. */
     for (const s of ['1', '1e5', '.5', '5.', '+.5', '-4']) malformed(floatText(s), 'badterm');
     assert.equal(decode(floatText('+00001.5E+05')), 150000);
+  });
+
+  test('compressed terms (term_to_binary(T, [compressed])) are inflated; damaged ones refused', () => {
+    const erlang = new Uint8Array(Buffer.from('83500000002B789CCB66D048241200004F4F0FBC', 'hex')); // lists:duplicate(40, $a)
+    assert.deepEqual(decode(erlang, { exact: true }), list(Array(40).fill(97)));
+    const stored = [131, 80, 0, 0, 0, 16, 120, 1, 1, 16, 0, 239, 255, 104, 2, 119, 2, 111, 107, 109, 0, 0, 0, 5, 104, 101, 108, 108, 111, 33, 158, 4, 68];
+    assert.deepEqual(decode(stored), ['ok', 'hello']);
+    const damaged = (i, x) => {
+      const b = Uint8Array.from(erlang);
+      b[i] ^= x;
+      return b;
+    };
+    malformed(damaged(erlang.length - 1, 1), 'badterm'); // the checksum
+    malformed(damaged(5, 0x01), 'badterm'); // says 42 bytes, holds 43
+    for (let n = 2; n < erlang.length; n++) assert.throws(() => decode(erlang.subarray(0, n)), TermError);
+    malformed([131, 80, 0, 0, 0, 13, 120, 156, 11, 96, 96, 96, 96, 172, 152, 195, 204, 0, 162, 1, 12, 61, 1, 106], 'badtag'); // compressed twice
+    malformed([131, 80, 0x10, 0, 0, 1, 120, 156, 3, 0, 0, 0, 0, 1], 'toobig');
   });
 
   test('PID_EXT and NEW_REFERENCE_EXT hold a creation of 0 to 3, as Erlang reads them', () => {

@@ -33,6 +33,7 @@ import {
   ownerOf,
   typeMatcherName
 } from './terms.js';
+import { InflateError, inflate } from './inflate.js';
 
 /** The version byte every encoding starts with. */
 export const ETF_VERSION = 131;
@@ -47,6 +48,7 @@ const BIG_CHUNK = 1 << 16;
 /* Longest list of bytes Erlang writes as STRING_EXT. */
 const MAX_STRING = 65535;
 
+const COMPRESSED = 80;
 const NEW_FLOAT = 70;
 const BIT_BINARY = 77;
 const NEW_PID = 88;
@@ -1273,6 +1275,7 @@ class Reader {
       this.need(1);
       if (bytes[offset] !== ETF_VERSION) throw this.fail(`version byte is ${bytes[offset]}, not ${ETF_VERSION}`, 'badversion');
       this.p++;
+      if (this.end > this.p && bytes[this.p] === COMPRESSED) this.inflated();
       const v = this.term(0);
       const extra = this.end - this.p;
       if (extra !== 0) throw this.fail(`${extra} byte${extra === 1 ? '' : 's'} after the term`, 'badterm');
@@ -1281,6 +1284,27 @@ class Reader {
       this.b = EMPTY; // hold on to nobody's buffer
       this.owner = null;
     }
+  }
+
+  /* term_to_binary(T, [compressed]): tag 80, the term's size, zlib. The
+   * term is read from the bytes it inflates to (offsets in errors then
+   * count from their start). */
+  inflated() {
+    const at = this.p;
+    this.p++;
+    this.need(4);
+    const size = this.u32();
+    if (size > MAX_COUNT) throw this.fail(`compressed term at byte ${at} of ${size} bytes is too big`, 'toobig', at);
+    let bytes;
+    try {
+      bytes = inflate(this.b, this.p, this.end, size);
+    } catch (e) {
+      if (e instanceof InflateError) throw this.fail(`compressed term at byte ${at}: ${e.message}`, e.truncated ? 'truncated' : 'badterm', at);
+      throw e;
+    }
+    this.b = bytes;
+    this.p = 0;
+    this.end = bytes.length;
   }
 
   fail(message, code, at = this.p) {
