@@ -302,6 +302,16 @@ TEST(restart_child_waits_for_the_host_childs_init) {
   fx_runtime_free(rt);
 }
 
+/* The pids of the START events queued (at most n of them); how many. */
+static int take_starts(fx_runtime_t *rt, fx_pid_t *pids, int n) {
+  int k = 0;
+  fx_host_event_t *list = fx_host_take_events(rt);
+  for (fx_host_event_t *ev = list; ev; ev = ev->next)
+    if (ev->kind == FX_HOST_START && k < n) pids[k++] = ev->pid;
+  fx_host_release_events(rt, list);
+  return k;
+}
+
 /* A host process that monitors `target`: its DOWN comes as a match event. */
 static fx_pid_t watch(fx_runtime_t *rt, fx_pid_t target) {
   fx_pid_t watcher;
@@ -332,9 +342,7 @@ TEST(a_host_child_that_fails_its_first_start_fails_its_supervisor) {
   /* Flat: a acknowledged, b fails; a is stopped, the supervisor exits. */
   fx_pid_t sup, pids[2];
   ASSERT_OK(fx_supervisor_start(rt, &inner, NULL, &sup));
-  fx_host_event_t *list = fx_host_take_events(rt), *ev = list;
-  for (int i = 0; i < 2; i++, ev = ev->next) pids[i] = ev->pid;
-  fx_host_release_events(rt, list);
+  ASSERT_EQ(take_starts(rt, pids, 2), 2);
   fx_pid_t watcher = watch(rt, sup);
   ASSERT_OK(fx_host_started(rt, pids[0]));
   ASSERT_OK(fx_host_exit(rt, pids[1], atom(rt, "oops")));
@@ -348,9 +356,7 @@ TEST(a_host_child_that_fails_its_first_start_fails_its_supervisor) {
 
   /* Nested: the inner supervisor's failure fails the outer one's start. */
   ASSERT_OK(fx_supervisor_start(rt, &outer, NULL, &sup));
-  list = fx_host_take_events(rt), ev = list;
-  for (int i = 0; i < 2; i++, ev = ev->next) pids[i] = ev->pid;
-  fx_host_release_events(rt, list);
+  ASSERT_EQ(take_starts(rt, pids, 2), 2);
   watcher = watch(rt, sup);
   ASSERT_OK(fx_host_exit(rt, pids[0], atom(rt, "oops")));
   fx_run(rt, FX_RUN_IDLE);
@@ -363,9 +369,7 @@ TEST(a_host_child_that_fails_its_first_start_fails_its_supervisor) {
   /* Nested, every child acknowledged: the inner supervisor acknowledges
    * its start, so its later crash is restarted, not a failed start. */
   ASSERT_OK(fx_supervisor_start(rt, &outer, NULL, &sup));
-  list = fx_host_take_events(rt), ev = list;
-  for (int i = 0; i < 2; i++, ev = ev->next) pids[i] = ev->pid;
-  fx_host_release_events(rt, list);
+  ASSERT_EQ(take_starts(rt, pids, 2), 2);
   ASSERT_OK(fx_host_started(rt, pids[0]));
   ASSERT_OK(fx_host_started(rt, pids[1]));
   fx_run(rt, FX_RUN_IDLE);

@@ -99,19 +99,21 @@ test('Task.spawn runs a function as a process; join gives its result or failure'
   await assert.rejects(forever.join(), (e) => e instanceof ExitError && e.reason === 'killed');
 });
 
+/* Counts the casts it gets; a call answers the count. */
+class Sink extends GenServer {
+  init() {
+    return 0;
+  }
+  handleCast(_m, n) {
+    return n + 1;
+  }
+  handleCall(_r, _f, n) {
+    return [n, n];
+  }
+}
+
 test('a flood of messages is processed in slices without blocking timers for long', async () => {
   const rt = await createRuntime();
-  class Sink extends GenServer {
-    init() {
-      return 0;
-    }
-    handleCast(_m, n) {
-      return n + 1;
-    }
-    handleCall(_r, _f, n) {
-      return [n, n];
-    }
-  }
   const pid = await rt.start(Sink);
   for (let i = 0; i < 100000; i++) rt.cast(pid, i);
   let ticks = 0;
@@ -177,17 +179,6 @@ test('a runtime flooded for ever starves neither another runtime nor its own tim
     handleCast(_m, n) {
       if (flooding) this.runtime.cast(this.pid, 0);
       return n + 1;
-    }
-  }
-  class Sink extends GenServer {
-    init() {
-      return 0;
-    }
-    handleCast(_m, n) {
-      return n + 1;
-    }
-    handleCall(_r, _f, n) {
-      return [n, n];
     }
   }
   let fired = -1;
