@@ -41,6 +41,11 @@ const endSlice = () => {
   slice.start = 0;
   slice.owner = null;
 };
+const startSlice = (t, owner) => {
+  slice.start = t;
+  slice.owner = owner;
+  macrotask(endSlice);
+};
 
 /* Runtimes that yielded, resumed in turn by one macrotask: those that had
  * no share of the slice they yielded in (another runtime had used it up)
@@ -273,10 +278,8 @@ export class Runtime {
     this.scheduled = false;
     if (this.closed) return;
     if (slice.start === 0) {
-      slice.start = now();
-      slice.owner = this;
+      startSlice(now(), this);
       this.work = 0;
-      macrotask(endSlice);
     } else if (this.work >= CLOCK_EVERY && this.sliceOver()) {
       return;
     }
@@ -296,9 +299,7 @@ export class Runtime {
     this.work = 0;
     const t = now();
     if (slice.start === 0) {
-      slice.start = t; // this pump began after the last slice ended
-      slice.owner = this;
-      macrotask(endSlice);
+      startSlice(t, this); // this pump began after the last slice ended
     } else if (t - slice.start > SLICE_MS) {
       this.yieldSlice();
       return true;
@@ -314,7 +315,7 @@ export class Runtime {
    * next receive and a queued message matches it, a message to one is
    * matched as it is sent): the next batch needs no run of the core. C
    * processes and timers get their turn between batches at least every
-   * few batches. */
+   * few events. */
   loop(native) {
     if (this.leftover !== null && !this.dispatchLeftover()) return;
     for (;;) {
