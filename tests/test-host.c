@@ -194,16 +194,6 @@ TEST(supervisors_start_and_restart_host_children) {
   fx_runtime_free(rt);
 }
 
-/* A supervisor query from the host: {Op, Id} as a call, its id in *id. */
-static void sup_query(fx_runtime_t *rt, fx_pid_t sup, const char *op, const char *child, uint64_t *id) {
-  fx_heap_t *h;
-  fx_term_t req;
-  fx_heap_new(rt, &h);
-  fx_tuple2(h, atom(rt, op), atom(rt, child), &req);
-  fx_host_call(rt, fx_pid_term(sup), req, FX_INFINITY, id);
-  fx_heap_free(h);
-}
-
 /* The newest START event's pid among the events taken (0: none), with the
  * rest printed into buf. */
 static fx_pid_t take_start(fx_runtime_t *rt, char *buf, size_t cap) {
@@ -221,6 +211,20 @@ static fx_pid_t take_start(fx_runtime_t *rt, char *buf, size_t cap) {
   return pid;
 }
 
+/* A supervisor query from the host ({Op, Id} as a call), then a run of the
+ * loop: take_start of the events that followed. */
+static fx_pid_t sup_query(fx_runtime_t *rt, fx_pid_t sup, const char *op, const char *child, char *buf, size_t cap) {
+  fx_heap_t *h;
+  fx_term_t req;
+  uint64_t id;
+  fx_heap_new(rt, &h);
+  fx_tuple2(h, atom(rt, op), atom(rt, child), &req);
+  fx_host_call(rt, fx_pid_term(sup), req, FX_INFINITY, &id);
+  fx_heap_free(h);
+  fx_run(rt, FX_RUN_IDLE);
+  return take_start(rt, buf, cap);
+}
+
 /* As OTP's restart_child waits for the child's init: a host child's start
  * is over when the host acknowledges it; one that exits first failed, is
  * answered {error, Reason} and not restarted (its supervisor lives on). */
@@ -228,7 +232,6 @@ TEST(restart_child_waits_for_the_host_childs_init) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
   char buf[1024];
-  uint64_t id;
   fx_child_spec_t child = {.id = atom(rt, "js"), .start = fx_host_child_start, .start_ud = (void *)(uintptr_t)7,
                            .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = 100};
   fx_supervisor_spec_t spec = {FX_ONE_FOR_ONE, 1, 5, &child, 1};
@@ -240,15 +243,11 @@ TEST(restart_child_waits_for_the_host_childs_init) {
   ASSERT_OK(fx_host_started(rt, pid)); /* once is enough; again is a no-op */
   fx_run(rt, FX_RUN_IDLE);
   ASSERT(!fx_host_has_events(rt)); /* an acknowledgement nobody waits for is dropped */
-  sup_query(rt, sup, "terminate_child", "js", &id);
-  fx_run(rt, FX_RUN_IDLE);
-  take_start(rt, buf, sizeof buf);
+  sup_query(rt, sup, "terminate_child", "js", buf, sizeof buf);
   ASSERT(!fx_is_alive(rt, pid));
 
   /* Acknowledged: answered {ok, Pid}, and not before. */
-  sup_query(rt, sup, "restart_child", "js", &id);
-  fx_run(rt, FX_RUN_IDLE);
-  pid = take_start(rt, buf, sizeof buf);
+  pid = sup_query(rt, sup, "restart_child", "js", buf, sizeof buf);
   ASSERT(pid != 0);
   ASSERT(strstr(buf, "4:") == NULL); /* no answer yet */
   ASSERT_OK(fx_host_started(rt, pid));
@@ -260,12 +259,8 @@ TEST(restart_child_waits_for_the_host_childs_init) {
    * allows): each time answered with the reason, the child left stopped,
    * the supervisor running. */
   for (int round = 0; round < 2; round++) {
-    sup_query(rt, sup, "terminate_child", "js", &id);
-    fx_run(rt, FX_RUN_IDLE);
-    take_start(rt, buf, sizeof buf);
-    sup_query(rt, sup, "restart_child", "js", &id);
-    fx_run(rt, FX_RUN_IDLE);
-    pid = take_start(rt, buf, sizeof buf);
+    sup_query(rt, sup, "terminate_child", "js", buf, sizeof buf);
+    pid = sup_query(rt, sup, "restart_child", "js", buf, sizeof buf);
     ASSERT(pid != 0);
     ASSERT_OK(fx_host_exit(rt, pid, atom(rt, "init_failed")));
     fx_run(rt, FX_RUN_IDLE);
@@ -276,9 +271,7 @@ TEST(restart_child_waits_for_the_host_childs_init) {
   ASSERT_ERR(fx_host_started(rt, pid), FX_ENOPROC);
 
   /* Acknowledged, a later crash is an ordinary restart. */
-  sup_query(rt, sup, "restart_child", "js", &id);
-  fx_run(rt, FX_RUN_IDLE);
-  pid = take_start(rt, buf, sizeof buf);
+  pid = sup_query(rt, sup, "restart_child", "js", buf, sizeof buf);
   ASSERT_OK(fx_host_started(rt, pid));
   fx_run(rt, FX_RUN_IDLE);
   take_start(rt, buf, sizeof buf);
@@ -288,12 +281,8 @@ TEST(restart_child_waits_for_the_host_childs_init) {
   ASSERT(again != 0 && again != pid);
 
   /* A restart waiting when the supervisor shuts down is answered. */
-  sup_query(rt, sup, "terminate_child", "js", &id);
-  fx_run(rt, FX_RUN_IDLE);
-  take_start(rt, buf, sizeof buf);
-  sup_query(rt, sup, "restart_child", "js", &id);
-  fx_run(rt, FX_RUN_IDLE);
-  pid = take_start(rt, buf, sizeof buf);
+  sup_query(rt, sup, "terminate_child", "js", buf, sizeof buf);
+  pid = sup_query(rt, sup, "restart_child", "js", buf, sizeof buf);
   fx_exit(rt, sup, FX_ATOM(SHUTDOWN));
   fx_run(rt, FX_RUN_IDLE);
   take_start(rt, buf, sizeof buf);
