@@ -185,11 +185,17 @@ TEST(supervisors_start_and_restart_host_children) {
   fx_pid_t second = ev->next->pid;
   fx_host_release_events(rt, ev);
   ASSERT(fx_is_alive(rt, second));
-  /* Stopping the supervisor stops the host child: it does not trap exits,
-   * so the shutdown signal ends it. */
+  /* The restart is under way until the new child's init is over: as OTP's,
+   * the supervisor handles its exit only then. */
   fx_exit(rt, sup, FX_ATOM(SHUTDOWN));
   fx_run(rt, FX_RUN_IDLE);
-  ASSERT(!fx_is_alive(rt, second));
+  ASSERT(fx_is_alive(rt, sup) && fx_is_alive(rt, second));
+  ASSERT(!fx_host_has_events(rt));
+  ASSERT_OK(fx_host_started(rt, second));
+  fx_run(rt, FX_RUN_IDLE);
+  /* Stopping the supervisor stops the host child: it does not trap exits,
+   * so the shutdown signal ends it. */
+  ASSERT(!fx_is_alive(rt, sup) && !fx_is_alive(rt, second));
   ASSERT(strstr(events(rt, buf, sizeof buf), "exit clause=0 status=1 shutdown") != NULL);
   fx_runtime_free(rt);
 }
@@ -280,13 +286,25 @@ TEST(restart_child_waits_for_the_host_childs_init) {
   fx_pid_t again = take_start(rt, buf, sizeof buf);
   ASSERT(again != 0 && again != pid);
 
-  /* A restart waiting when the supervisor shuts down is answered. */
+  /* Queries wait while a start is under way, as OTP's supervisor answers
+   * none while a child's init runs. */
   sup_query(rt, sup, "terminate_child", "js", buf, sizeof buf);
+  ASSERT(fx_is_alive(rt, again) && strstr(buf, "4:") == NULL);
+  ASSERT_OK(fx_host_started(rt, again));
+  fx_run(rt, FX_RUN_IDLE);
+  take_start(rt, buf, sizeof buf);
+  ASSERT_STREQ(buf, "3:shutdown 4:ok"); /* its exit, then the answer */
+  ASSERT(!fx_is_alive(rt, again));
+
+  /* So does the supervisor's shutdown: the restart is answered first. */
   pid = sup_query(rt, sup, "restart_child", "js", buf, sizeof buf);
   fx_exit(rt, sup, FX_ATOM(SHUTDOWN));
   fx_run(rt, FX_RUN_IDLE);
+  ASSERT(fx_is_alive(rt, sup) && !fx_host_has_events(rt));
+  ASSERT_OK(fx_host_started(rt, pid));
+  fx_run(rt, FX_RUN_IDLE);
   take_start(rt, buf, sizeof buf);
-  ASSERT(strstr(buf, "4:{error,shutdown}") != NULL);
+  ASSERT(strncmp(buf, "4:{ok,<", 7) == 0);
   ASSERT(!fx_is_alive(rt, sup) && !fx_is_alive(rt, pid));
   fx_runtime_free(rt);
 }
@@ -314,9 +332,11 @@ static fx_pid_t watch(fx_runtime_t *rt, fx_pid_t target) {
   return watcher;
 }
 
-/* As OTP's supervisor start waits for each child's init: a host child
- * that exits unacknowledged fails the supervisor's start, nested ones
- * their parents' too, and an acknowledged tree restarts as usual. */
+/* As OTP's supervisor start runs each child's init in turn: a host child
+ * starts once the one before acknowledged its start; one that exits
+ * unacknowledged fails the supervisor's start (the later ones never
+ * start), nested ones their parents' too, and an acknowledged tree
+ * restarts as usual. */
 TEST(a_host_child_that_fails_its_first_start_fails_its_supervisor) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
@@ -328,12 +348,15 @@ TEST(a_host_child_that_fails_its_first_start_fails_its_supervisor) {
   fx_child_spec_t nested = {.id = atom(rt, "inner"), .supervisor = &inner, .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = FX_INFINITY};
   fx_supervisor_spec_t outer = {FX_ONE_FOR_ONE, 3, 5, &nested, 1};
 
-  /* Flat: a acknowledged, b fails; a is stopped, the supervisor exits. */
+  /* Flat: b starts only once a acknowledged; b fails; a is stopped, the
+   * supervisor exits. */
   fx_pid_t sup, pids[2];
   ASSERT_OK(fx_supervisor_start(rt, &inner, NULL, &sup));
-  ASSERT_EQ(take_starts(rt, pids, 2), 2);
+  ASSERT_EQ(take_starts(rt, pids, 2), 1);
   fx_pid_t watcher = watch(rt, sup);
   ASSERT_OK(fx_host_started(rt, pids[0]));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_EQ(take_starts(rt, pids + 1, 1), 1);
   ASSERT_OK(fx_host_exit(rt, pids[1], atom(rt, "oops")));
   fx_run(rt, FX_RUN_IDLE);
   ASSERT(!fx_is_alive(rt, sup) && !fx_is_alive(rt, pids[0]));
@@ -343,14 +366,26 @@ TEST(a_host_child_that_fails_its_first_start_fails_its_supervisor) {
   fx_host_exit(rt, watcher, FX_ATOM(NORMAL));
   fx_host_release_events(rt, fx_host_take_events(rt));
 
-  /* Nested: the inner supervisor's failure fails the outer one's start. */
-  ASSERT_OK(fx_supervisor_start(rt, &outer, NULL, &sup));
-  ASSERT_EQ(take_starts(rt, pids, 2), 2);
+  /* The first fails: the second never starts. */
+  ASSERT_OK(fx_supervisor_start(rt, &inner, NULL, &sup));
+  ASSERT_EQ(take_starts(rt, pids, 2), 1);
   watcher = watch(rt, sup);
   ASSERT_OK(fx_host_exit(rt, pids[0], atom(rt, "oops")));
   fx_run(rt, FX_RUN_IDLE);
-  ASSERT(!fx_is_alive(rt, sup) && !fx_is_alive(rt, pids[1]));
-  take_start(rt, buf, sizeof buf);
+  ASSERT(!fx_is_alive(rt, sup));
+  ASSERT_EQ(take_start(rt, buf, sizeof buf), 0);
+  ASSERT(strstr(buf, "{shutdown,{failed_to_start_child,a,oops}}}") != NULL);
+  fx_host_exit(rt, watcher, FX_ATOM(NORMAL));
+  fx_host_release_events(rt, fx_host_take_events(rt));
+
+  /* Nested: the inner supervisor's failure fails the outer one's start. */
+  ASSERT_OK(fx_supervisor_start(rt, &outer, NULL, &sup));
+  ASSERT_EQ(take_starts(rt, pids, 2), 1);
+  watcher = watch(rt, sup);
+  ASSERT_OK(fx_host_exit(rt, pids[0], atom(rt, "oops")));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_is_alive(rt, sup));
+  ASSERT_EQ(take_start(rt, buf, sizeof buf), 0);
   ASSERT(strstr(buf, "{shutdown,{failed_to_start_child,inner,{shutdown,{failed_to_start_child,a,oops}}}}}") != NULL);
   fx_host_exit(rt, watcher, FX_ATOM(NORMAL));
   fx_host_release_events(rt, fx_host_take_events(rt));
@@ -358,8 +393,10 @@ TEST(a_host_child_that_fails_its_first_start_fails_its_supervisor) {
   /* Nested, every child acknowledged: the inner supervisor acknowledges
    * its start, so its later crash is restarted, not a failed start. */
   ASSERT_OK(fx_supervisor_start(rt, &outer, NULL, &sup));
-  ASSERT_EQ(take_starts(rt, pids, 2), 2);
+  ASSERT_EQ(take_starts(rt, pids, 2), 1);
   ASSERT_OK(fx_host_started(rt, pids[0]));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_EQ(take_starts(rt, pids + 1, 1), 1);
   ASSERT_OK(fx_host_started(rt, pids[1]));
   fx_run(rt, FX_RUN_IDLE);
   fx_host_release_events(rt, fx_host_take_events(rt));
@@ -369,11 +406,87 @@ TEST(a_host_child_that_fails_its_first_start_fails_its_supervisor) {
   ASSERT(a2 != 0 && fx_is_alive(rt, sup));
   ASSERT_OK(fx_host_exit(rt, a2, atom(rt, "oops"))); /* a restarted one unacknowledged: a crash, restarted */
   fx_run(rt, FX_RUN_IDLE);
-  ASSERT(take_start(rt, buf, sizeof buf) != 0);
-  ASSERT(fx_is_alive(rt, sup));
+  fx_pid_t a3 = take_start(rt, buf, sizeof buf);
+  ASSERT(a3 != 0 && fx_is_alive(rt, sup));
+  ASSERT_OK(fx_host_started(rt, a3));
   fx_exit(rt, sup, FX_ATOM(SHUTDOWN));
   fx_run(rt, FX_RUN_IDLE);
-  ASSERT(!fx_is_alive(rt, sup));
+  ASSERT(!fx_is_alive(rt, sup) && !fx_is_alive(rt, a3) && !fx_is_alive(rt, pids[1]));
+  fx_runtime_free(rt);
+}
+
+/* A group restart starts the children in order, each once the one before
+ * acknowledged; one that fails meanwhile is a crash the strategy restarts
+ * again, the rest of the group with it. */
+TEST(group_restarts_start_host_children_in_turn) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  char buf[2048];
+  fx_child_spec_t kids[3];
+  const char *ids[3] = {"a", "b", "c"};
+  for (int i = 0; i < 3; i++)
+    kids[i] = (fx_child_spec_t){.id = atom(rt, ids[i]), .start = fx_host_child_start, .start_ud = (void *)(uintptr_t)7, .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = 100};
+  fx_supervisor_spec_t spec = {FX_ONE_FOR_ALL, 5, 5, kids, 3};
+  fx_pid_t sup, p[3];
+  ASSERT_OK(fx_supervisor_start(rt, &spec, NULL, &sup));
+  for (int i = 0; i < 3; i++) {
+    ASSERT_EQ(take_starts(rt, p + i, 1), 1);
+    ASSERT_OK(fx_host_started(rt, p[i]));
+    fx_run(rt, FX_RUN_IDLE);
+  }
+  ASSERT(!fx_host_has_events(rt));
+  /* b crashes: a and c stop, then a, b, c start again, one at a time. */
+  ASSERT_OK(fx_host_exit(rt, p[1], atom(rt, "oops")));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_EQ(take_starts(rt, p, 3), 1);
+  ASSERT(!fx_is_alive(rt, p[2]));
+  ASSERT_OK(fx_host_started(rt, p[0]));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT_EQ(take_starts(rt, p + 1, 2), 1);
+  /* The new b fails before it acknowledged: a stops again, and the group
+   * restarts from a; c never started meanwhile. */
+  ASSERT_OK(fx_host_exit(rt, p[1], atom(rt, "init_failed")));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_is_alive(rt, p[0]));
+  fx_pid_t again = take_start(rt, buf, sizeof buf);
+  ASSERT(again != 0 && again != p[0] && fx_is_alive(rt, sup));
+  ASSERT_EQ(fx_process_count(rt), 2); /* the supervisor and the new a */
+  fx_exit(rt, sup, FX_ATOM(KILL));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_is_alive(rt, again));
+  fx_runtime_free(rt);
+}
+
+static int refuse_init(fx_proc_t *self, void *state, fx_term_t arg) {
+  (void)self, (void)state, (void)arg;
+  return FX_EINVAL;
+}
+static const fx_gen_server_t refuses = {"refuses", 0, refuse_init, NULL, NULL, NULL, NULL, NULL};
+
+/* A C child whose start fails once a host child before it acknowledged:
+ * the start is past the supervisor's init, so it exits instead, with the
+ * error's name as the reason; the host child is stopped. */
+TEST(a_c_child_failing_after_a_host_child_fails_the_start_with_the_errors_name) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  char buf[2048];
+  fx_child_spec_t kids[2] = {
+      {.id = atom(rt, "js"), .start = fx_host_child_start, .start_ud = (void *)(uintptr_t)7, .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = 100},
+      {.id = atom(rt, "c"), .gen_server = &refuses, .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = 100}};
+  fx_supervisor_spec_t spec = {FX_ONE_FOR_ONE, 3, 5, kids, 2};
+  fx_pid_t sup, js;
+  ASSERT_OK(fx_supervisor_start(rt, &spec, NULL, &sup));
+  ASSERT_EQ(take_starts(rt, &js, 1), 1);
+  fx_pid_t watcher = watch(rt, sup);
+  ASSERT_OK(fx_host_started(rt, js));
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_is_alive(rt, sup) && !fx_is_alive(rt, js));
+  take_start(rt, buf, sizeof buf);
+  ASSERT(strstr(buf, "{shutdown,{failed_to_start_child,c,'FX_ECALLBACK'}}}") != NULL);
+  fx_host_exit(rt, watcher, FX_ATOM(NORMAL));
+  fx_run(rt, FX_RUN_IDLE);
+  fx_host_release_events(rt, fx_host_take_events(rt));
+  ASSERT_EQ(fx_process_count(rt), 0);
   fx_runtime_free(rt);
 }
 
@@ -659,7 +772,7 @@ TEST(fx_clock_wanted_says_when_calls_wait_for_a_reading) {
   fx_runtime_free(rt);
 }
 
-TEST_MAIN(a_match_becomes_an_event_and_the_process_waits_for_its_host, receive_timeouts_become_events,
+TEST_MAIN(a_c_child_failing_after_a_host_child_fails_the_start_with_the_errors_name, group_restarts_start_host_children_in_turn, a_match_becomes_an_event_and_the_process_waits_for_its_host, receive_timeouts_become_events,
           matches_become_events_when_memory_has_run_out,
           exits_become_events_that_say_how, host_calls_complete_as_events,
           supervisors_start_and_restart_host_children, restart_child_waits_for_the_host_childs_init,

@@ -238,7 +238,10 @@ export class Supervisor {
   childSpecs(...args: any[]): ChildSpec[];
   /**
    * Starts the tree in the default runtime; resolves once its children's
-   * inits have returned. If one fails, as OTP's: the supervisor stops the
+   * inits have returned. As OTP's, the children start one at a time, in
+   * order (each init begins once the one before has returned; restarts
+   * too), and the supervisor answers no query while a start is under way.
+   * If one fails, as OTP's: the supervisor stops the
    * rest of its tree and exits, and the start rejects, with the reason
    * ['shutdown', ['failed_to_start_child', id, reason]] (for a child of a
    * nested supervisor, `reason` is that supervisor's own such reason).

@@ -129,6 +129,10 @@ class ActorProc extends Proc {
   }
 }
 
+/* The start of a supervised actor: its supervisor learns how init went
+ * from the core (fx_host_started, or the process's exit), so there is
+ * nothing to settle here; it marks init as running all the same. */
+const SUPERVISED = { resolve() {}, reject() {} };
 
 /**
  * A process whose behaviour is written in JavaScript. Subclass it and
@@ -253,10 +257,7 @@ export class Actor {
     proc.parent = supervisorOf(rt, pid);
     proc.supervised = true;
     rt.procs.add(proc);
-    const started = deferred();
-    started.promise.catch(() => {}); // a failed init is the supervisor's to handle
-    proc.main(args, started);
-    return started.promise;
+    proc.main(args, SUPERVISED);
   }
 
   static makeProc(rt, pid) {

@@ -216,7 +216,6 @@ export class Runtime {
      * mailbox flooded until memory ran out can still be drained. */
     this.anyEntry = undefined;
     this.anyEntry = this.patternEntry([ANY]);
-    this.startLog = null; // { pid, started } of supervised actors, while a supervisor starts
     this.checkedPid = null; // checkTarget's
     this.tracers = null;
     this.scheduled = false;
@@ -376,14 +375,6 @@ export class Runtime {
     this.timer = setTimeout(this.timerFn, Math.min(MAX_DELAY, Math.max(0, Math.ceil(at - now()))));
   }
 
-  /* Takes and dispatches what is queued now, outside the loop (a
-   * supervisor's start uses it to start its children before it resolves). */
-  dispatchNow() {
-    if (this.leftover !== null) this.dispatchLeftover(false); // older events first
-    const batch = this.native.drain();
-    if (batch) this.dispatch(batch, false);
-  }
-
   /* Dispatches events i.. of batch (from byte `at`); false when the
    * runtime closed, or when (splittable) the slice ended first: the rest
    * is this.leftover, and the loop resumes on a macrotask. */
@@ -494,20 +485,12 @@ export class Runtime {
 
   startSupervised(kind, pid, args) {
     const Class = this.classes[kind];
-    /* Logged even when gone already: a supervisor's start pairs its log
-     * with its JavaScript children in order. */
-    let started;
-    if (Class && this.native.isAlive(pid)) {
-      try {
-        started = Class.startSupervised(this, pid, Array.isArray(args) ? args : []);
-      } catch (e) {
-        /* Its constructor threw: the start failed, as if init had. */
-        this.exitPid(pid, crashReason(e));
-        started = Promise.reject(e);
-        started.catch(() => {});
-      }
+    if (!Class || !this.native.isAlive(pid)) return;
+    try {
+      Class.startSupervised(this, pid, Array.isArray(args) ? args : []);
+    } catch (e) {
+      this.exitPid(pid, crashReason(e)); // its constructor threw: the start failed, as if init had
     }
-    if (this.startLog) this.startLog.push({ pid, started });
   }
 
   /**

@@ -16,7 +16,6 @@
  * a nested C supervisor. */
 import { defaultRuntime } from './default.js';
 import { ExitError, FauxtpError, describe } from './errors.js';
-import { crashReason } from './runtime.js';
 import { Encoder, byteString } from './etf.js';
 import { Pid, atom, list } from './terms.js';
 
@@ -30,11 +29,8 @@ function checkCount(v, what, max) {
 }
 
 /* The spec term bindings/emscripten.c reads:
- * {Strategy, MaxRestarts, MaxSeconds, [{Id, Kind, Args, Restart, ShutdownMs}]}
- * `leaves` gets, for each JavaScript child in the order the core starts
- * them (depth first), the ids from its top-level child down to it (`path`:
- * those of the supervisors above, for the children of a nested one). */
-function specOf(rt, Class, args, depth, leaves, path = []) {
+ * {Strategy, MaxRestarts, MaxSeconds, [{Id, Kind, Args, Restart, ShutdownMs}]} */
+function specOf(rt, Class, args, depth) {
   if (depth > 16) throw new TypeError('supervisors nest too deeply');
   const name = Class.name || 'Supervisor';
   const strategy = STRATEGIES[Class.strategy];
@@ -64,11 +60,9 @@ function specOf(rt, Class, args, depth, leaves, path = []) {
     else checkCount(shutdown, `${where}.shutdown`, 0x7fffffff);
     const actor = c.actor;
     let kind;
-    if (typeof actor === 'function' && actor.prototype instanceof Supervisor) kind = [SUPERVISOR, specOf(rt, actor, childArgs, depth + 1, leaves, [...path, c.id])];
-    else if (typeof actor === 'function' && typeof actor.startSupervised === 'function') {
-      kind = rt.kindOf(actor);
-      leaves.push([...path, c.id]);
-    } else throw new TypeError(`${where}.actor must be an Actor, GenServer or Supervisor class`);
+    if (typeof actor === 'function' && actor.prototype instanceof Supervisor) kind = [SUPERVISOR, specOf(rt, actor, childArgs, depth + 1)];
+    else if (typeof actor === 'function' && typeof actor.startSupervised === 'function') kind = rt.kindOf(actor);
+    else throw new TypeError(`${where}.actor must be an Actor, GenServer or Supervisor class`);
     return [c.id, kind, childArgs, restart, shutdown];
   });
   return [
@@ -103,45 +97,17 @@ export class Supervisor {
   }
 
   static async startIn(rt, args, link) {
-    const leaves = [];
-    const spec = specOf(rt, this, args, 0, leaves);
-    let pid;
-    /* A child's init may start a supervisor of its own, in here: each
-     * start logs its own children's starts. */
-    const outer = rt.startLog;
-    const starts = (rt.startLog = []);
-    try {
-      pid = rt.native.supervisorStart(spec, link);
-      rt.dispatchNow(); // the children's START events: run their inits
-    } finally {
-      rt.startLog = outer;
-    }
+    const pid = rt.native.supervisorStart(specOf(rt, this, args, 0), link);
     if (typeof pid === 'number') throw new FauxtpError(pid, `${this.name || 'Supervisor'}.start`);
     rt.schedule();
-    /* A child that failed to start fails the start, as OTP's: the core's
-     * supervisor (and each one above it) stops the rest of its tree and
-     * exits with {shutdown, {failed_to_start_child, Id, Reason}}, for the
-     * child that failed first; the start rejects with that reason. */
-    let failed = null;
-    const settled = starts.map((child, i) =>
-      Promise.resolve(child.started).catch((e) => {
-        failed ??= { i, e };
-      })
-    );
-    await Promise.all(settled);
-    if (failed === null) return pid;
-    /* The core's supervisor decides. A child it stopped itself, to restart
-     * it with the others (one_for_all), did not fail its start: then it
-     * answers this query, after that child's EXIT, and runs on. */
-    try {
-      await query(rt, pid, WHICH);
-      return pid;
-    } catch {
-      const { i, e } = failed;
-      let reason = e instanceof ExitError ? e.reason : crashReason(e);
-      for (let k = leaves[i].length; k-- > 0; ) reason = ['shutdown', ['failed_to_start_child', leaves[i][k], reason]];
-      throw new ExitError(reason);
-    }
+    /* The core's supervisor starts its children one at a time, as OTP's,
+     * and answers no query before that is over: this one resolves once
+     * every child's init has returned. A child that failed to start fails
+     * the start: the supervisor stops the rest and exits with {shutdown,
+     * {failed_to_start_child, Id, Reason}} (nested as OTP nests it), the
+     * reason this query rejects with. */
+    await query(rt, pid, WHICH);
+    return pid;
   }
 }
 

@@ -74,7 +74,8 @@ int fx_host_take_call(fx_runtime_t *rt, fx_term_t ref, uint64_t *call_id);
  * which says when it is over with fx_host_started (or ends the process). */
 int fx_host_child_start(fx_runtime_t *rt, void *ud, fx_pid_t sup, fx_term_t arg, fx_pid_t *out);
 /* The init of a host process that fx_host_child_start started is over:
- * tells its supervisor (a restart_child call waits for this). A no-op for
+ * tells its supervisor, whose start phase waits for this (the next child
+ * starts then; a restart_child call is answered). A no-op for
  * other host processes and after the first time. FX_ENOPROC, FX_EINVAL
  * (not a host process), FX_ENOMEM (the host may try again, or end it). */
 int fx_host_started(fx_runtime_t *rt, fx_pid_t pid);

@@ -56,11 +56,15 @@ struct fx_supervisor_spec {
   size_t nchildren;
 };
 
-/* Starts a supervisor and its children, in order. If a child fails to
- * start, the ones started are stopped and this returns FX_ECALLBACK. A
- * child whose init goes on (its start function returned 1) and that exits
- * before it acknowledges fails the start later: the supervisor stops the
- * others and exits with {shutdown, {failed_to_start_child, Id, Reason}}.
+/* Starts a supervisor and its children, one at a time, in order (as OTP's:
+ * restarts too). If a child fails to start, the ones started are stopped
+ * and this returns FX_ECALLBACK. A child whose init goes on (its start
+ * function returned 1) holds the next start back until it acknowledges
+ * (fx_host_started); the supervisor answers no query and handles no exit
+ * meanwhile. Exiting before that, it fails the start: the supervisor stops
+ * the children started before it and exits with
+ * {shutdown, {failed_to_start_child, Id, Reason}} (Reason: the child's
+ * exit reason, or the name of the error that failed a later start).
  * An invalid spec (a child with no or two ways to start, a bad restart
  * type or shutdown time, a repeated id) is FX_EINVAL, and nothing starts. */
 int fx_supervisor_start(fx_runtime_t *rt, const fx_supervisor_spec_t *spec, const fx_spawn_opts_t *opts, fx_pid_t *out);
