@@ -490,6 +490,246 @@ TEST(a_c_child_failing_after_a_host_child_fails_the_start_with_the_errors_name) 
   fx_runtime_free(rt);
 }
 
+/* The START events' pids (at most n), counting the CALL events too. */
+static int take_host_starts(fx_runtime_t *rt, fx_pid_t *pids, int n, int *calls) {
+  int k = 0;
+  fx_host_event_t *list = fx_host_take_events(rt);
+  for (fx_host_event_t *ev = list; ev; ev = ev->next) {
+    if (ev->kind == FX_HOST_START && k < n) pids[k++] = ev->pid;
+    if (ev->kind == FX_HOST_CALL) (*calls)++;
+  }
+  fx_host_release_events(rt, list);
+  return k;
+}
+
+/* A nested supervisor whose acknowledgement to its parent finds no memory
+ * stops instead (the parent waits for nothing else): whatever allocation
+ * fails, the parent ends up answering queries, or gone. */
+TEST(a_nested_supervisor_that_cannot_acknowledge_does_not_block_its_parent) {
+  int wedged = 0;
+  for (long fail_at = 0; fail_at < 60; fail_at++) {
+    fx_test_clock_t clock = {0};
+    fx_test_alloc_t alloc;
+    fx_runtime_t *rt;
+    ASSERT_OK(new_rt_alloc(&clock, &alloc, &rt));
+    fx_child_spec_t g = {.id = atom(rt, "g"), .start = fx_host_child_start, .start_ud = (void *)(uintptr_t)7, .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = 100};
+    fx_supervisor_spec_t inner = {FX_ONE_FOR_ONE, 3, 5, &g, 1};
+    fx_child_spec_t kids[2] = {
+        {.id = atom(rt, "inner"), .supervisor = &inner, .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = FX_INFINITY},
+        {.id = atom(rt, "h"), .start = fx_host_child_start, .start_ud = (void *)(uintptr_t)7, .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = 100}};
+    fx_supervisor_spec_t outer = {FX_ONE_FOR_ONE, 3, 5, kids, 2};
+    fx_pid_t sup, p[2];
+    int calls = 0;
+    ASSERT_OK(fx_supervisor_start(rt, &outer, NULL, &sup));
+    ASSERT_EQ(take_host_starts(rt, p, 1, &calls), 1);
+    alloc.countdown = fail_at;
+    if (fx_host_started(rt, p[0]) != FX_OK) fx_host_exit(rt, p[0], FX_ATOM(NOMEM)); /* as the JS host does */
+    fx_run(rt, FX_RUN_IDLE);
+    alloc.countdown = -1;
+    long failures = alloc.failures;
+    fx_run(rt, FX_RUN_IDLE);
+    /* Acknowledge whatever starts next (h, or a restarted g), a few rounds. */
+    for (int round = 0; round < 4; round++) {
+      int k = take_host_starts(rt, p, 2, &calls);
+      for (int j = 0; j < k; j++) fx_host_started(rt, p[j]);
+      clock.now += 5; /* time passes */
+      fx_run(rt, FX_RUN_IDLE);
+    }
+    uint64_t id;
+    if (fx_is_alive(rt, sup)) ASSERT_OK(fx_host_call(rt, fx_pid_term(sup), atom(rt, "which_children"), FX_INFINITY, &id));
+    fx_run(rt, FX_RUN_IDLE);
+    take_host_starts(rt, p, 2, &calls);
+    if (fx_is_alive(rt, sup) && calls == 0) {
+      fprintf(stderr, "fail_at %ld: supervisor alive, which_children never answered (%zu processes)\n", fail_at, fx_process_count(rt));
+      wedged++;
+    }
+    fx_runtime_free(rt);
+    if (failures == 0) break;
+  }
+  ASSERT_EQ(wedged, 0);
+}
+
+/* Sweeps of one failed allocation (or every one from n on) over restarts
+ * of host children: afterwards the supervisor answers every call (and a
+ * query), with no child left stopped by a group restart, or is gone with
+ * its children; nothing leaks. */
+typedef struct {
+  int answered;
+  char last[512];
+} drive_t;
+
+/* Acknowledges every START, collects call answers; a few rounds. */
+static void drive(fx_runtime_t *rt, drive_t *d, int rounds) {
+  for (int r = 0; r < rounds; r++) {
+    fx_run(rt, FX_RUN_IDLE);
+    fx_host_event_t *list = fx_host_take_events(rt);
+    for (fx_host_event_t *ev = list; ev; ev = ev->next) {
+      if (ev->kind == FX_HOST_START && fx_host_started(rt, ev->pid) != FX_OK) fx_host_exit(rt, ev->pid, FX_ATOM(NOMEM)); /* as the JS host does */
+      if (ev->kind == FX_HOST_CALL) {
+        d->answered++;
+        fx_term_format(rt, ev->value, d->last, sizeof d->last);
+      }
+    }
+    fx_host_release_events(rt, list);
+  }
+}
+
+static fx_term_t req2(fx_runtime_t *rt, fx_heap_t *h, const char *op, const char *id) {
+  fx_term_t t;
+  fx_tuple2(h, atom(rt, op), atom(rt, id), &t);
+  return t;
+}
+
+static void sweep_step(long fail_at, int once, int scenario, int *fx_test_failed__, int *done) {
+  fx_test_clock_t clock = {0};
+  fx_test_alloc_t alloc;
+  fx_runtime_t *rt;
+  if (new_rt_alloc(&clock, &alloc, &rt) != FX_OK) FX_TEST_FAIL("rt");
+  const char *ids[3] = {"a", "b", "c"};
+  fx_child_spec_t kids[3];
+  for (int i = 0; i < 3; i++)
+    kids[i] = (fx_child_spec_t){.id = atom(rt, ids[i]), .start = fx_host_child_start, .start_ud = (void *)(uintptr_t)7, .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = 100};
+  fx_supervisor_spec_t spec = {scenario == 0 ? FX_ONE_FOR_ALL : FX_ONE_FOR_ONE, 5, 5, kids, 3};
+  fx_pid_t sup;
+  drive_t d = {0};
+  fx_heap_t *h;
+  fx_heap_new(rt, &h);
+  if (fx_supervisor_start(rt, &spec, NULL, &sup) != FX_OK) FX_TEST_FAIL("start");
+  drive(rt, &d, 4);
+  uint64_t id;
+  int calls = 0;
+  fx_pid_t b = 0;
+  {
+    fx_process_info_t pi;
+    size_t n;
+    fx_pid_t pids[8];
+    fx_processes(rt, pids, 8, &n);
+    b = pids[2];
+    (void)pi;
+  }
+  alloc.sticky = !once;
+  alloc.countdown = fail_at;
+  if (scenario == 0) {
+    fx_host_exit(rt, b, atom(rt, "oops")); /* a crash: one_for_all restart */
+  } else {
+    calls += fx_host_call(rt, fx_pid_term(sup), req2(rt, h, "terminate_child", "b"), FX_INFINITY, &id) == FX_OK;
+    fx_run(rt, FX_RUN_IDLE);
+    calls += fx_host_call(rt, fx_pid_term(sup), req2(rt, h, "restart_child", "b"), FX_INFINITY, &id) == FX_OK;
+  }
+  drive(rt, &d, 2);
+  alloc.countdown = -1;
+  alloc.sticky = 0;
+  long failures = alloc.failures;
+  alloc.failures = 0;
+  drive(rt, &d, 6);
+  int before = d.answered;
+  if (fx_is_alive(rt, sup)) {
+    if (fx_host_call(rt, fx_pid_term(sup), atom(rt, "which_children"), FX_INFINITY, &id) != FX_OK) FX_TEST_FAIL("call");
+    drive(rt, &d, 4);
+    if (d.answered == before)
+      FX_TEST_FAIL("scenario %d fail_at %ld once %d: alive supervisor answers no query (%zu processes)", scenario, fail_at, once, fx_process_count(rt));
+    else if (d.answered != calls + 1)
+      FX_TEST_FAIL("scenario %d fail_at %ld once %d: %d calls, %d answers", scenario, fail_at, once, calls + 1, d.answered);
+    else if (scenario == 0 && strstr(d.last, "undefined"))
+      FX_TEST_FAIL("scenario %d fail_at %ld once %d: a child is left stopped: %s", scenario, fail_at, once, d.last);
+  } else if (fx_process_count(rt) != 0) {
+    FX_TEST_FAIL("scenario %d fail_at %ld: supervisor gone, %zu processes left", scenario, fail_at, fx_process_count(rt));
+  }
+  fx_heap_free(h);
+  fx_runtime_free(rt);
+  if (alloc.live != 0) FX_TEST_FAIL("scenario %d fail_at %ld once %d: %lld bytes leaked", scenario, fail_at, once, alloc.live);
+  *done = failures == 0;
+}
+
+TEST(host_child_restarts_with_allocations_failing) {
+  for (int scenario = 0; scenario < 2; scenario++)
+    for (int once = 1; once >= 0; once--)
+      for (long n = 0; n < 2000; n++)
+        {
+          int done = 0;
+          sweep_step(n, once, scenario, fx_test_failed__, &done);
+          if (done || *fx_test_failed__) break;
+        }
+}
+
+/* The same over nested trees: their first start, restart_child of the
+ * nested supervisor, a crash inside it. */
+static void nested_step(long fail_at, int once, int scenario, int *fx_test_failed__, int *done) {
+  fx_test_clock_t clock = {0};
+  fx_test_alloc_t alloc;
+  fx_runtime_t *rt;
+  if (new_rt_alloc(&clock, &alloc, &rt) != FX_OK) FX_TEST_FAIL("rt");
+  fx_child_spec_t g[2] = {
+      {.id = atom(rt, "g"), .start = fx_host_child_start, .start_ud = (void *)(uintptr_t)7, .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = 100},
+      {.id = atom(rt, "g2"), .start = fx_host_child_start, .start_ud = (void *)(uintptr_t)7, .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = 100}};
+  fx_supervisor_spec_t inner = {FX_ONE_FOR_ALL, 5, 5, g, 2};
+  fx_child_spec_t kids[2] = {
+      {.id = atom(rt, "inner"), .supervisor = &inner, .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = FX_INFINITY},
+      {.id = atom(rt, "h"), .start = fx_host_child_start, .start_ud = (void *)(uintptr_t)7, .arg = FX_NIL, .restart = FX_PERMANENT, .shutdown_ms = 100}};
+  fx_supervisor_spec_t outer = {FX_ONE_FOR_ONE, 5, 5, kids, 2};
+  fx_pid_t sup = 0;
+  drive_t d = {0};
+  fx_heap_t *h;
+  fx_heap_new(rt, &h);
+  uint64_t id;
+  int calls = 0, err = FX_OK;
+  alloc.sticky = !once;
+  if (scenario == 2) alloc.countdown = fail_at;
+  err = fx_supervisor_start(rt, &outer, NULL, &sup);
+  if (scenario == 2) drive(rt, &d, 6);
+  else {
+    if (err) FX_TEST_FAIL("start");
+    drive(rt, &d, 6);
+    alloc.countdown = fail_at;
+    if (scenario == 3) {
+      calls += fx_host_call(rt, fx_pid_term(sup), req2(rt, h, "terminate_child", "inner"), FX_INFINITY, &id) == FX_OK;
+      drive(rt, &d, 1);
+      calls += fx_host_call(rt, fx_pid_term(sup), req2(rt, h, "restart_child", "inner"), FX_INFINITY, &id) == FX_OK;
+    } else {
+      fx_pid_t pids[8];
+      size_t n;
+      fx_processes(rt, pids, 8, &n); /* sup, inner, g, g2, h */
+      fx_host_exit(rt, pids[2], atom(rt, "oops"));
+    }
+    drive(rt, &d, 2);
+  }
+  alloc.countdown = -1;
+  alloc.sticky = 0;
+  long failures = alloc.failures;
+  alloc.failures = 0;
+  drive(rt, &d, 8);
+  int before = d.answered;
+  if (err == FX_OK && fx_is_alive(rt, sup)) {
+    if (fx_host_call(rt, fx_pid_term(sup), atom(rt, "which_children"), FX_INFINITY, &id) != FX_OK) FX_TEST_FAIL("call");
+    drive(rt, &d, 4);
+    if (d.answered == before)
+      FX_TEST_FAIL("scenario %d fail_at %ld once %d: alive supervisor answers no query (%zu processes)", scenario, fail_at, once, fx_process_count(rt));
+    else if (d.answered != calls + 1)
+      FX_TEST_FAIL("scenario %d fail_at %ld once %d: %d calls, %d answers", scenario, fail_at, once, calls + 1, d.answered);
+    else if (scenario != 3 && (strstr(d.last, "undefined") || fx_process_count(rt) != 5))
+      FX_TEST_FAIL("scenario %d fail_at %ld once %d: %s, %zu processes", scenario, fail_at, once, d.last, fx_process_count(rt));
+  } else if (fx_process_count(rt) != 0) {
+    FX_TEST_FAIL("scenario %d fail_at %ld: supervisor gone, %zu processes left", scenario, fail_at, fx_process_count(rt));
+  }
+  fx_heap_free(h);
+  fx_runtime_free(rt);
+  if (alloc.live != 0) FX_TEST_FAIL("scenario %d fail_at %ld once %d: %lld bytes leaked", scenario, fail_at, once, alloc.live);
+  *done = failures == 0;
+}
+
+TEST(nested_host_trees_with_allocations_failing) {
+  for (int scenario = 2; scenario < 5; scenario++)
+    for (int once = 1; once >= 0; once--)
+      for (long n = 0; n < 3000; n++) {
+        int done = 0;
+        int failed_before = *fx_test_failed__;
+        *fx_test_failed__ = 0;
+        nested_step(n, once, scenario, fx_test_failed__, &done);
+        *fx_test_failed__ |= failed_before;
+        if (done) break;
+      }
+}
+
 TEST(bad_uses_are_errors) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
@@ -772,7 +1012,7 @@ TEST(fx_clock_wanted_says_when_calls_wait_for_a_reading) {
   fx_runtime_free(rt);
 }
 
-TEST_MAIN(a_c_child_failing_after_a_host_child_fails_the_start_with_the_errors_name, group_restarts_start_host_children_in_turn, a_match_becomes_an_event_and_the_process_waits_for_its_host, receive_timeouts_become_events,
+TEST_MAIN(nested_host_trees_with_allocations_failing, host_child_restarts_with_allocations_failing, a_nested_supervisor_that_cannot_acknowledge_does_not_block_its_parent, a_c_child_failing_after_a_host_child_fails_the_start_with_the_errors_name, group_restarts_start_host_children_in_turn, a_match_becomes_an_event_and_the_process_waits_for_its_host, receive_timeouts_become_events,
           matches_become_events_when_memory_has_run_out,
           exits_become_events_that_say_how, host_calls_complete_as_events,
           supervisors_start_and_restart_host_children, restart_child_waits_for_the_host_childs_init,

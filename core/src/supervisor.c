@@ -131,13 +131,17 @@ static void answer_call(fx_runtime_t *rt, sup_t *s, fx_term_t tag, fx_term_t val
 static bool starting_up(const sup_t *s) { return s->start == START_INITIAL; }
 
 /* Acknowledges its own start to the supervisor that waits for it, once its
- * start phase is over; after each message until it could send it. */
-static void ack_own_start(fx_proc_t *self, sup_t *s) {
+ * start phase is over. That one waits for nothing else: with no memory for
+ * the message, this supervisor stops (its children with it) rather than
+ * leave it waiting for ever, and it sees the start fail. */
+static int ack_own_start(fx_proc_t *self, sup_t *s) {
   fx_term_t ack;
-  if (!s->ack_parent || s->exiting || starting_up(s)) return;
-  if (fx_tuple2(fx_proc_heap(self), FX_ATOM(CHILD_STARTED), fx_pid_term(self->pid), &ack) == FX_OK &&
-      fx_send(self->rt, fx_pid_term(s->ack_parent), ack) != FX_ENOMEM)
-    s->ack_parent = 0;
+  if (!s->ack_parent || s->exiting || starting_up(s)) return FX_OK;
+  int err = fx_tuple2(fx_proc_heap(self), FX_ATOM(CHILD_STARTED), fx_pid_term(self->pid), &ack);
+  if (!err) err = fx_send(self->rt, fx_pid_term(s->ack_parent), ack);
+  if (err && err != FX_ENOPROC) return fx_stop(self, FX_ATOM(NOMEM)) ? FX_ENOMEM : FX_OK;
+  s->ack_parent = 0; /* sent, or nobody waits */
+  return FX_OK;
 }
 
 static int start_child(fx_proc_t *self, child_t *c) {
@@ -537,10 +541,8 @@ static int sup_handle(fx_proc_t *self, void *state, const fx_received_t *r) {
            : s->start != START_NONE    ? on_start_progress(self, s, r)
            : r->kind != FX_RECV_MESSAGE ? idle(self)
                                        : dispatch(self, s, r->message);
-  /* Its start phase may be over: acknowledged now, or after a later
-   * message if memory ran out. */
-  if (rc == FX_OK && s->ack_parent) ack_own_start(self, s);
-  return rc;
+  /* Its start phase may be over. */
+  return rc == FX_OK ? ack_own_start(self, s) : rc;
 }
 
 static int copy_specs(fx_runtime_t *rt, sup_t *s, const fx_supervisor_spec_t *spec) {
