@@ -1053,7 +1053,39 @@ static void fault_injection(int *fx_test_failed__, int sticky) {
 TEST(alloc_failure_each_allocation) { fault_injection(fx_test_failed__, 0); }
 TEST(alloc_failure_sticky) { fault_injection(fx_test_failed__, 1); }
 
-TEST_MAIN(int_small_and_big_boundaries, int_bignum_canonical, int_get_int64, int_bignum_decimal_format,
+/* A heap reset keeps a chunk of the usual size for next time, but not one
+ * made for a single large term: a scratch heap whose first term was large
+ * would hold that memory for life. */
+TEST(heap_reset_lets_a_large_first_chunk_go) {
+  fx_test_alloc_t a = {0};
+  fx_runtime_config_t cfg;
+  fx_runtime_config_init(&cfg);
+  fx_test_alloc_config(&cfg, &a);
+  fx_runtime_t *rt;
+  ASSERT_OK(fx_runtime_new(&cfg, &rt));
+  fx_heap_t *h;
+  ASSERT_OK(fx_heap_new(rt, &h));
+  long long empty = a.live;
+  ASSERT(fx_heap_alloc(h, 100000) != NULL); /* the first chunk, made for it */
+  ASSERT(a.live - empty >= 800000);
+  fx_heap_reset(h);
+  ASSERT_EQ(a.live, empty);
+  /* A usual chunk stays, and serves the next small term with no allocation;
+   * a large one on top of it goes. */
+  ASSERT(fx_heap_alloc(h, 10) != NULL);
+  long long small = a.live;
+  ASSERT(fx_heap_alloc(h, 100000) != NULL);
+  fx_heap_reset(h);
+  ASSERT_EQ(a.live, small);
+  long allocations = a.allocations;
+  ASSERT(fx_heap_alloc(h, 10) != NULL);
+  ASSERT_EQ(a.allocations, allocations);
+  fx_heap_free(h);
+  fx_runtime_free(rt);
+  ASSERT_EQ(a.live, 0);
+}
+
+TEST_MAIN(heap_reset_lets_a_large_first_chunk_go, int_small_and_big_boundaries, int_bignum_canonical, int_get_int64, int_bignum_decimal_format,
           float_build_and_format, binary_build_and_format, tuple_list_cons_build_and_format,
           builders_reject_bad_args, map_build_sorted_with_duplicates, map_key_order_int_before_float,
           map_large_build_and_find, ref_build_compare_format, pid_compare_equal_format,

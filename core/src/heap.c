@@ -32,14 +32,25 @@ void fx_heap_free(fx_heap_t *h) {
 }
 
 void fx_heap_reset(fx_heap_t *h) {
-  if (!h || !h->chunk) return;
-  /* Keep the oldest chunk (the end of the list): the usual working size. */
-  while (h->chunk->next) {
-    fx_heap_chunk_t *next = h->chunk->next;
-    fx__free(h->rt, h->chunk, sizeof *h->chunk + h->chunk->cap * 8);
-    h->chunk = next;
+  if (!h) return;
+  /* Keep one chunk of the usual size (the oldest) for next time. One made
+   * bigger for a single large term goes: else a heap that met one large
+   * term first would hold its memory for life. */
+  fx_heap_chunk_t *keep = NULL;
+  for (fx_heap_chunk_t *c = h->chunk, *next; c; c = next) {
+    next = c->next;
+    if (c->cap <= FX_HEAP_CHUNK_WORDS) {
+      if (keep) fx__free(h->rt, keep, sizeof *keep + keep->cap * 8);
+      keep = c;
+    } else {
+      fx__free(h->rt, c, sizeof *c + c->cap * 8);
+    }
   }
-  h->chunk->used = 0;
+  if (keep) {
+    keep->next = NULL;
+    keep->used = 0;
+  }
+  h->chunk = keep;
 }
 
 uint64_t *fx_heap_alloc(fx_heap_t *h, size_t words) { return fx__heap_alloc(h, words); }

@@ -237,6 +237,14 @@ def _i64(v, what):
     return v
 
 
+def _check_name(name, what):
+    """A registered name: a non-empty str (it becomes an atom)."""
+    if not isinstance(name, str):
+        raise TypeError(f"{what}: a name is a str, not a {type(name).__name__}")
+    if not name:
+        raise ValueError(f"{what}: a name is a non-empty str")
+
+
 class Reactor:
     """One instance of the reactor module: its exports and its memory."""
 
@@ -339,13 +347,16 @@ class Runtime:
 
     def _named(self, export, name, *rest):
         """Calls export(handle, name_ptr, name_len, *rest)."""
+        _check_name(name, export.removeprefix("fx_reactor_"))
         return self.reactor.with_bytes(name.encode("utf-8"), lambda p, n: self.reactor.raw(export, self.handle, p, n, *rest))
 
     def spawn(self, server="demo", name=None):
         """Starts a built-in GenServer, registered under name if given; its pid."""
         r = self.reactor
-        if name is not None and (not isinstance(name, str) or not name):
-            raise ValueError("spawn: a name is a non-empty str")
+        if not isinstance(server, str):
+            raise TypeError("spawn: the server is a str")
+        if name is not None:
+            _check_name(name, "spawn")
 
         def spawn(server_ptr, server_len):
             if name is None:
@@ -386,7 +397,7 @@ class Runtime:
     def call_result(self, call_id):
         """(True, reply) once the call completed, else (False, None); raises
         CallExit or CallTimeout for a call that failed."""
-        outcome = self.reactor.take_call_result(self.handle, call_id)
+        outcome = self.reactor.take_call_result(self.handle, _i64(call_id, "call_id"))
         if outcome is None:
             return False, None
         status, data = outcome
@@ -413,6 +424,8 @@ class Runtime:
 
     def run(self, mode=RUN_IDLE):
         """Runs the loop without sleeping; 1 when work remains, else 0."""
+        if mode not in (RUN_IDLE, RUN_NOWAIT) or isinstance(mode, bool):
+            raise ValueError(f"run: mode {mode!r} is neither RUN_IDLE nor RUN_NOWAIT")
         return self.reactor.check(self.reactor.raw("fx_reactor_run", self.handle, mode), "run")
 
     def next_timeout(self):

@@ -265,3 +265,74 @@ def test_a_closed_reactor_refuses_everything():
             attempt()
         assert e.value.name == "FX_ESTATE"
     rt.close()  # a no-op once the reactor is closed
+
+
+# ---- arguments with no meaning are refused before they reach the module ----
+
+def test_call_result_refuses_an_id_past_an_i64(rt, server):
+    call_id = rt.call_start(server, Atom("ping"))
+    rt.run()
+    # 2**64 + id is no call id: wasmtime would wrap it round to id, and it
+    # would take the real call's outcome.
+    with pytest.raises(ValueError):
+        rt.call_result(call_id + 2**64)
+    assert rt.call_result(call_id) == (True, Atom("pong"))
+
+
+def test_run_refuses_a_mode_past_an_i32(rt, server):
+    # mode 2**32 + 1 is no mode: wasmtime would wrap it to 1 (FX_RUN_IDLE).
+    for mode in (2**32 + 1, 2, True, "idle"):
+        with pytest.raises(ValueError):
+            rt.run(mode)
+
+
+@pytest.mark.parametrize("what", ["whereis", "send", "call"])
+def test_an_empty_name_is_a_value_error(rt, server, what):
+    fn = {"whereis": lambda: rt.whereis(""),
+          "send": lambda: rt.send("", Atom("ping")),
+          "call": lambda: rt.call("", Atom("ping"))}[what]
+    with pytest.raises(ValueError):
+        fn()
+
+
+@pytest.mark.parametrize("what", ["whereis", "spawn", "whereis_bytes"])
+def test_a_name_that_is_no_str_is_a_type_error(rt, what):
+    fn = {"whereis": lambda: rt.whereis(5),
+          "spawn": lambda: rt.spawn(5),
+          "whereis_bytes": lambda: rt.whereis(b"store")}[what]
+    with pytest.raises(TypeError):
+        fn()
+
+
+# ---- memory ----
+
+def free_capacity(r):
+    """Bytes the module can still hand out (blocks of 1 MiB down to 256 B)."""
+    blocks, total = [], 0
+    for size in (1 << 20, 1 << 16, 1 << 12, 256):
+        while (p := r.raw("fx_reactor_malloc", size)) > 0:
+            blocks.append(p)
+            total += size
+    for p in blocks:
+        r.free(p)
+    return total
+
+
+@pytest.mark.parametrize("first", ["nothing", "ping", "echo_1"])
+def test_a_big_first_call_does_not_pin_its_memory(first):
+    """The request heap once kept the first chunk it made, of whatever size."""
+    with Reactor(wasm_path()) as r:
+        r.store.set_limits(memory_size=40 * 1024 * 1024)
+        with r.runtime() as rt:
+            pid = rt.spawn("demo")
+            if first == "ping":  # needs no heap words: leaves the heap without a chunk
+                assert rt.call(pid, Atom("ping")) == Atom("pong")
+            if first == "echo_1":  # gives the request heap a small first chunk
+                assert rt.call(pid, (Atom("echo"), 1)) == 1
+            before = free_capacity(r)
+            big = list(range(200000))  # ~3 MB decoded
+            assert rt.call(pid, (Atom("echo"), big)) == big
+            assert rt.call(pid, Atom("ping")) == Atom("pong")
+            after = free_capacity(r)
+            # The call is over: its request's memory should be back.
+            assert before - after < 64 * 1024, f"{before - after} bytes kept after the call"

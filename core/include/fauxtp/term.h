@@ -189,7 +189,8 @@ static inline fx_term_t fx_bool(int b) { return b ? FX_ATOM(TRUE) : FX_ATOM(FALS
 /* A heap owns the terms built in it until it is reset or freed. */
 int fx_heap_new(fx_runtime_t *rt, fx_heap_t **out);
 void fx_heap_free(fx_heap_t *h);
-/* Frees every term built in the heap, keeping its first chunk. */
+/* Frees every term built in the heap, keeping one chunk of the usual size
+ * (none made larger for one big term) for next time. */
 void fx_heap_reset(fx_heap_t *h);
 /* Raw words for a term builder (8-aligned); NULL when out of memory. */
 uint64_t *fx_heap_alloc(fx_heap_t *h, size_t words);
