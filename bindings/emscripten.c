@@ -624,7 +624,12 @@ EXPORT int fxw_process_info(fxw_t *w, uint32_t index, uint32_t gen) {
 static void on_trace(void *ud, const fx_trace_event_t *ev) {
   fxw_t *w = ud;
   size_t at = w->tlen;
-  uint64_t time = ev->time < 0 ? 0 : (uint64_t)ev->time;
+  /* The host's clock now, not the core's last reading (ev->time), which
+   * the core takes only when a timer needs it: events would carry the
+   * time of the last timer for seconds. A reading per event is small
+   * beside the event's copy, and only while tracing. */
+  int64_t now = host_clock(NULL);
+  uint64_t time = now < 0 ? 0 : (uint64_t)now;
   uint32_t head[7] = {(uint32_t)ev->kind, fx_pid_index(ev->pid), fx_pid_gen(ev->pid), fx_pid_index(ev->from), fx_pid_gen(ev->from),
                       (uint32_t)time, (uint32_t)(time >> 32)};
   if (grow(&w->tbuf, &w->tcap, at + sizeof head) != FX_OK) {

@@ -277,3 +277,22 @@ test('messages between C processes are traced (a supervisor and its nested super
   off();
   rt.close();
 });
+
+test('a trace event\'s time is the clock when it happened, though no timer made the core read it', async () => {
+  const rt = await fauxtp.createRuntime();
+  const pid = await rt.start(Worker, 'w');
+  const events = [];
+  const off = rt.trace((e) => events.push(e));
+  const before = performance.now();
+  await rt.call(pid, 'count');
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  const mid = performance.now();
+  await rt.call(pid, 'count');
+  await until(() => events.filter((e) => e.kind === 'receive').length === 2);
+  const [first, second] = events.filter((e) => e.kind === 'receive');
+  assert.ok(first.time >= Math.floor(before) && first.time <= Math.ceil(mid), `${first.time} in ${before}..${mid}`);
+  assert.ok(second.time >= Math.floor(mid), `${second.time} >= ${mid}`);
+  assert.ok(second.time - first.time >= 50, `${second.time - first.time} ms apart`);
+  off();
+  rt.close();
+});
