@@ -443,6 +443,15 @@ EXPORT int fxw_receive_standing(fxw_t *w, uint32_t index, uint32_t gen, int patt
   return rc;
 }
 
+/* Takes back a posted receive, standing or not (fx_host_cancel_receive):
+ * 1 when one was cancelled, 0 when it was answered already. */
+EXPORT int fxw_receive_cancel(fxw_t *w, uint32_t index, uint32_t gen) {
+  if (!w) return FX_EINVAL;
+  standing_t *st = standing_get(w, index, gen);
+  if (st) st->gen_plus1 = 0;
+  return fx_host_cancel_receive(w->rt, pid_of(index, gen));
+}
+
 /* A supervised host process's init is over (fx_host_started). */
 EXPORT int fxw_host_started(fxw_t *w, uint32_t index, uint32_t gen) {
   return w ? fx_host_started(w->rt, pid_of(index, gen)) : FX_EINVAL;

@@ -730,6 +730,50 @@ TEST(nested_host_trees_with_allocations_failing) {
       }
 }
 
+/* A posted receive taken back: the process is the host's again, its
+ * messages stay queued, the pattern can go, and no timeout comes. */
+TEST(a_posted_receive_can_be_taken_back) {
+  fx_test_clock_t clock = {0};
+  fx_runtime_t *rt = new_rt(&clock);
+  fx_pattern_t *ping = tagged(rt, "ping");
+  char buf[1024];
+  fx_pid_t pid;
+  size_t n = 0;
+  ASSERT_OK(fx_host_spawn(rt, 1, NULL, &pid));
+  ASSERT_EQ(fx_host_cancel_receive(rt, pid), 0); /* none posted */
+  /* Waiting, with a timeout: cancelled, then the matching message stays. */
+  ASSERT_EQ(fx_host_receive(rt, pid, ping, 100), 0);
+  ASSERT_EQ(fx_host_cancel_receive(rt, pid), 1);
+  fx_pattern_free(rt, ping);
+  send_tagged(rt, pid, "ping", 1);
+  clock.now = 500;
+  fx_run(rt, FX_RUN_IDLE);
+  ASSERT(!fx_host_has_events(rt));
+  ASSERT_OK(fx_mailbox_length(rt, pid, &n));
+  ASSERT_EQ(n, 1);
+  /* Posted where a queued message matches: answered at once, nothing to take back. */
+  ping = tagged(rt, "ping");
+  ASSERT_EQ(fx_host_receive(rt, pid, NULL, FX_INFINITY), 1); /* {ping,1} matches at once: its event is queued */
+  ASSERT_EQ(fx_host_cancel_receive(rt, pid), 0);             /* answered already */
+  ASSERT(strstr(events(rt, buf, sizeof buf), "match clause=0 status=0 {ping,1}") != NULL);
+  /* Posted again, then taken back: a receive can be posted after it. */
+  ASSERT_EQ(fx_host_receive(rt, pid, ping, FX_INFINITY), 0);
+  ASSERT_EQ(fx_host_cancel_receive(rt, pid), 1);
+  send_tagged(rt, pid, "ping", 2);
+  ASSERT_EQ(fx_host_receive(rt, pid, ping, FX_INFINITY), 1);
+  ASSERT(strstr(events(rt, buf, sizeof buf), "{ping,2}") != NULL);
+  ASSERT_OK(fx_host_exit(rt, pid, FX_ATOM(NORMAL)));
+  fx_run(rt, FX_RUN_IDLE);
+  fx_host_release_events(rt, fx_host_take_events(rt));
+  ASSERT_ERR(fx_host_cancel_receive(rt, pid), FX_ENOPROC);
+  fx_pid_t srv;
+  ASSERT_OK(fx_gen_server_start(rt, &echo, FX_NIL, NULL, &srv));
+  ASSERT_ERR(fx_host_cancel_receive(rt, srv), FX_EINVAL); /* not a host process */
+  ASSERT_ERR(fx_host_cancel_receive(NULL, pid), FX_EINVAL);
+  fx_pattern_free(rt, ping);
+  fx_runtime_free(rt);
+}
+
 TEST(bad_uses_are_errors) {
   fx_test_clock_t clock = {0};
   fx_runtime_t *rt = new_rt(&clock);
@@ -1012,7 +1056,7 @@ TEST(fx_clock_wanted_says_when_calls_wait_for_a_reading) {
   fx_runtime_free(rt);
 }
 
-TEST_MAIN(nested_host_trees_with_allocations_failing, host_child_restarts_with_allocations_failing, a_nested_supervisor_that_cannot_acknowledge_does_not_block_its_parent, a_c_child_failing_after_a_host_child_fails_the_start_with_the_errors_name, group_restarts_start_host_children_in_turn, a_match_becomes_an_event_and_the_process_waits_for_its_host, receive_timeouts_become_events,
+TEST_MAIN(a_posted_receive_can_be_taken_back, nested_host_trees_with_allocations_failing, host_child_restarts_with_allocations_failing, a_nested_supervisor_that_cannot_acknowledge_does_not_block_its_parent, a_c_child_failing_after_a_host_child_fails_the_start_with_the_errors_name, group_restarts_start_host_children_in_turn, a_match_becomes_an_event_and_the_process_waits_for_its_host, receive_timeouts_become_events,
           matches_become_events_when_memory_has_run_out,
           exits_become_events_that_say_how, host_calls_complete_as_events,
           supervisors_start_and_restart_host_children, restart_child_waits_for_the_host_childs_init,

@@ -183,6 +183,25 @@ int fx_host_receive(fx_runtime_t *rt, fx_pid_t pid, const fx_pattern_t *pattern,
   return !p || p->status == FX_PS_HELD;
 }
 
+int fx_host_cancel_receive(fx_runtime_t *rt, fx_pid_t pid) {
+  int err;
+  fx_proc_t *p = held_host(rt, pid, &err);
+  if (!p) return err;
+  if (p->status == FX_PS_HELD) return 0; /* none posted, or it was answered: its event is queued */
+  if (p->status == FX_PS_RUNNING) return FX_ESTATE;
+  /* Posted, unanswered: waiting, or queued to run (a message came, or its
+   * time ran out). Its messages stay where they are. */
+  if (p->status == FX_PS_RUNNABLE) fx__runq_remove(rt, p);
+  if (p->recv_timer) {
+    fx__timer_cancel(rt, p->recv_timer);
+    p->recv_timer = 0;
+  }
+  p->flags &= (uint8_t)~FX_PF_TIMED_OUT;
+  p->pattern = NULL;
+  p->status = FX_PS_HELD;
+  return 1;
+}
+
 /* The fast path: a host process whose posted receive can be answered now
  * (a queued message matches, or the wait is over at once) is answered at
  * once rather than on the next run of the loop: answering only queues its

@@ -401,3 +401,101 @@ test('an actor class made per use is not kept once its processes are gone', asyn
   assert.ok(held <= 5, `${held} of 200 classes still held`);
   rt.close();
 });
+
+/* ---- stopping and crashing while messages come ---- */
+
+const { ANY } = fauxtp;
+
+class DownWatcher extends Actor {
+  init(box) { this.box = box; box.self = this; }
+  async run() { this.box.push(await this.receive()); }
+}
+
+test('a crashed GenServer handles no message while its async terminate runs', async () => {
+  const rt = await createRuntime();
+  const handled = [];
+  class S extends GenServer {
+    init() { return 0; }
+    handleCast(m, s) { if (m === 'crash') throw new Error('boom'); return s; }
+    handleCall(m, _from, s) { handled.push(m); return [['reply', m], s]; }
+    async terminate() { await sleep(50); }
+  }
+  const p = await rt.start(S);
+  await rt.cast(p, 'crash');
+  await sleep(5); // the server is in terminate now
+  await assert.rejects(rt.call(p, 'ping', 1000), (e) => e instanceof ExitError && e.reason?.message === 'boom');
+  assert.deepEqual(handled, []);
+  rt.close();
+});
+
+test('a GenServer whose async handler rejected handles no message while its async terminate runs', async () => {
+  const rt = await createRuntime();
+  const handled = [];
+  class S extends GenServer {
+    async handleCast() { throw new Error('boom'); }
+    handleCall(m, _from, s) { handled.push(m); return [m, s]; }
+    async terminate() { await sleep(50); }
+  }
+  const p = await rt.start(S);
+  await rt.cast(p, 'crash');
+  await sleep(5);
+  await assert.rejects(rt.call(p, 'ping', 1000), ExitError);
+  assert.deepEqual(handled, []);
+  rt.close();
+});
+
+test('a message sent after stop() stays for terminate to receive', async () => {
+  const rt = await createRuntime();
+  let got;
+  class A extends Actor {
+    init(o) { o.self = this; }
+    async run() { await this.receive([ANY, () => {}]); }
+    async terminate() {
+      await sleep(10);
+      got = await this.receive({ timeout: 100 }).catch((e) => e.name);
+    }
+  }
+  const o = {};
+  const p = await rt.start(A, o);
+  o.self.stop('normal'); // e.g. from a setTimeout in the actor's code
+  await rt.send(p, 'hello');
+  await sleep(2);
+  assert.equal(rt.processInfo(p).mailboxLength, 1, 'the message is still in the mailbox');
+  await sleep(150);
+  assert.equal(got, 'hello');
+  rt.close();
+});
+
+test('after stop(), a message the cancelled receive cannot match stays in the mailbox (pattern freed while in use)', async () => {
+  const rt = await createRuntime();
+  class A extends Actor {
+    init(o) { o.self = this; }
+    async run() { await this.receive([{ k: ANY }, () => {}]); } // a map pattern: compiled per receive, freed on release
+    async terminate() { await sleep(100); }
+  }
+  const o = {};
+  const p = await rt.start(A, o);
+  o.self.stop('normal');
+  await sleep(2);
+  await rt.send(p, { j: 1 }); // {k: ANY} never matches this
+  await sleep(2);
+  assert.equal(rt.processInfo(p).mailboxLength, 1);
+  rt.close();
+});
+
+test('a task that calls stop(reason) and returns: join and the exit reason agree', async () => {
+  const rt = await createRuntime();
+  const box = [];
+  await rt.start(DownWatcher, box);
+  const task = await Task.spawnIn(rt, async (self) => {
+    box.self.monitor(self.pid);
+    self.stop('giving_up');
+    return 5;
+  });
+  const joined = await task.join().then((v) => ['resolved', v], (e) => ['rejected', e.reason]);
+  await sleep(10);
+  const down = box.find((m) => m[0] === 'DOWN');
+  assert.equal(down[4], 'giving_up'); // the process exited abnormally...
+  assert.deepEqual(joined, ['rejected', 'giving_up']); // ...so join should not resolve with 5
+  rt.close();
+});

@@ -297,6 +297,14 @@ class ServerProc extends ActorProc {
     return this.dead ? 'exited' : this.busy ? 'running' : 'waiting';
   }
 
+  /* Stopping or crashed, it handles nothing more: its standing receive is
+   * taken back, so what comes meanwhile stays in the mailbox (and dies with
+   * the process, callers getting its exit reason), as in OTP. */
+  end(error, state) {
+    if (!this.dead && !this.ending && !(error instanceof Killed)) this.rt.native.cancelReceive(this.pid);
+    return super.end(error, state);
+  }
+
   /* Matches come straight from the event batch: a call's From stays
    * undecoded (replying needs no decode and re-encode). */
   get rawMatch() {
@@ -304,7 +312,7 @@ class ServerProc extends ActorProc {
   }
 
   onMatchRaw(clause, batch, at) {
-    if (this.dead || this.stopReason !== undefined) return; // stopping: the rest dies with it
+    if (this.dead || this.ending || this.stopReason !== undefined) return; // stopping: the rest dies with it
     let from;
     let message;
     if (clause === CALL) {
@@ -420,6 +428,7 @@ class ServerProc extends ActorProc {
   stop(reason) {
     if (this.dead || this.stopReason !== undefined) return;
     this.stopReason = reason;
+    this.rt.native.cancelReceive(this.pid); // what comes now stays in the mailbox
     /* Between messages: stop now; inside a handler or init: after it. */
     if (this.starting === null && !this.busy && !this.handling) this.end(null, this.state);
   }

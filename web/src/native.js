@@ -231,6 +231,12 @@ export class Native {
     return this.m._fxw_receive_standing(this.w, pid.id, pid.serial, slot);
   }
 
+  /* Takes back the process's posted receive: 1, or 0 when it was answered
+   * already (its event is on its way). */
+  cancelReceive(pid) {
+    return this.m._fxw_receive_cancel(this.w, pid.id, pid.serial);
+  }
+
   hostExit(pid, reason) {
     const ptr = this.stage(reason);
     return this.m._fxw_host_exit(this.w, pid.id, pid.serial, ptr, this.len);

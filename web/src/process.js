@@ -179,10 +179,13 @@ export class Proc {
   }
 
   /* stop(): ends the process once its current handler returns; a process
-   * waiting in receive stops now. */
+   * waiting in receive stops now. Its receive is taken back from the core
+   * first: the messages stay in the mailbox (terminate may receive them),
+   * and the pattern is not freed while the core still matches with it. */
   stop(reason) {
     if (this.dead || this.stopReason !== undefined) return;
     this.stopReason = reason;
+    if (this.waiting) this.rt.native.cancelReceive(this.pid);
     this.fail(new StopSignal());
   }
 }

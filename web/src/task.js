@@ -26,7 +26,10 @@ class TaskActor extends Actor {
       this.done.reject(e instanceof StopSignal ? new ExitError(this[PROC].stopReason ?? 'normal') : e);
       throw e;
     }
-    this.done.resolve(result);
+    /* fn stopped the task and returned: it exits with that reason. */
+    const stopped = this[PROC].stopReason;
+    if (stopped !== undefined && stopped !== 'normal') this.done.reject(new ExitError(stopped));
+    else this.done.resolve(result);
     this.stop('normal');
   }
 

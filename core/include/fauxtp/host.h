@@ -56,6 +56,12 @@ int fx_host_spawn(fx_runtime_t *rt, uint32_t kind, const fx_spawn_opts_t *opts, 
  * the process now waits, or an error (FX_ENOPROC, FX_ESTATE when it is not
  * a host process busy in the host). */
 int fx_host_receive(fx_runtime_t *rt, fx_pid_t pid, const fx_pattern_t *pattern, int64_t timeout_ms);
+/* Takes back the receive a host process posted, before it is answered: the
+ * process is busy in the host again and its messages stay queued, the
+ * pattern no longer in use. Returns 1 when it cancelled one, 0 when none
+ * was posted or it was answered already (its MATCH or TIMEOUT event is
+ * queued), or an error (FX_ENOPROC, FX_EINVAL: not a host process). */
+int fx_host_cancel_receive(fx_runtime_t *rt, fx_pid_t pid);
 /* Ends a host process with `reason` (the host has run its own cleanup). */
 int fx_host_exit(fx_runtime_t *rt, fx_pid_t pid, fx_term_t reason);
 /* fx_call whose completion is queued as an FX_HOST_CALL event with *call_id. */
