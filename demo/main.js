@@ -1,6 +1,6 @@
 /* The demo page: wires the panels to the runtime. Only the package's
  * public API ('fauxtp', mapped to /web/index.js by the import map). */
-import { init, processes, trace, Pid } from 'fauxtp';
+import { init, processes, trace } from 'fauxtp';
 import { TreeView } from './tree.js';
 import { Ring, stats } from './ring.js';
 import { setupPlayground } from './playground.js';
@@ -22,15 +22,14 @@ const events = [];
 let paused = false;
 let dirty = false;
 let total = 0;
-const isRing = (p) => p instanceof Pid && ring.keys.has(p.key);
 const boring = (m) => {
   const s = fmt(m);
   return s.includes('which_children');
 };
 trace((ev) => {
-  if (ev.kind === 'exit' && tree.sup && ev.pid?.equals?.(tree.sup)) tree.exitReason = fmtReason(ev.reason);
+  tree.onTrace(ev); // while paused too: the tree counts restarts from these
+  if (ring.owns(ev)) return;
   if (paused) return;
-  if (isRing(ev.pid) || isRing(ev.to) || isRing(ev.from)) return;
   if (ring.starting && ev.kind === 'spawn') return;
   if ((ev.kind === 'send' || ev.kind === 'receive') && boring(ev.message)) return;
   total++;
@@ -51,6 +50,14 @@ function describe(ev) {
   }
 }
 
+/* Each event's text, made once: the timeline redraws what it shows 4 times a second. */
+const texts = new WeakMap();
+function textOf(ev) {
+  let t = texts.get(ev);
+  if (t === undefined) texts.set(ev, (t = describe(ev)));
+  return t;
+}
+
 function renderTimeline() {
   if (!dirty) return;
   dirty = false;
@@ -68,7 +75,7 @@ function renderTimeline() {
     kind.textContent = ev.kind;
     const text = document.createElement('span');
     text.className = 'text';
-    text.textContent = describe(ev);
+    text.textContent = textOf(ev);
     li.append(time, kind, text);
     frag.append(li);
   }
@@ -92,7 +99,8 @@ $('trace-clear').addEventListener('click', () => {
 /* A number field's integer within [min, max]; its default while empty. */
 const intField = (id, min, max, fallback) => {
   const text = $(id).value.trim();
-  return text === '' ? fallback : Math.max(min, Math.min(max, Number(text) | 0));
+  const n = text === '' ? NaN : Math.trunc(Number(text)); // not `| 0`: it wraps 3000000000 to 0
+  return Number.isFinite(n) ? Math.max(min, Math.min(max, n)) : fallback;
 };
 const settings = () => ({
   strategy: $('strategy').value,
@@ -100,12 +108,10 @@ const settings = () => ({
   maxSeconds: intField('max-seconds', 1, 3600, 5)
 });
 await tree.start(settings());
-$('restart-tree').addEventListener('click', () => tree.restart(settings()).catch((e) => status(`error: ${e.message}`)));
-$('strategy').addEventListener('change', () => tree.restart(settings()).catch((e) => status(`error: ${e.message}`)));
-$('storm').addEventListener('click', () => {
-  status(`crash storm: more than ${tree.settings.maxRestarts} crashes within ${tree.settings.maxSeconds} s…`);
-  tree.storm().catch((e) => status(`error: ${e.message}`));
-});
+/* `settings`, not `settings()`: a queued restart reads the fields when it runs. */
+$('restart-tree').addEventListener('click', () => tree.restart(settings).catch((e) => status(`error: ${e.message}`)));
+$('strategy').addEventListener('change', () => tree.restart(settings).catch((e) => status(`error: ${e.message}`)));
+$('storm').addEventListener('click', () => tree.storm().catch((e) => status(`error: ${e.message}`)));
 
 /* ---- throughput ---- */
 const RING_SIZE = 8;

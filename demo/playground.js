@@ -30,6 +30,7 @@ function evaluate(src, what) {
 
 /** Resolves with { clause, pattern, extracted } or { nomatch: true }; throws on bad input. */
 export async function tryReceive(messageSrc, patternsSrc, timeout = 400) {
+  if (messageSrc.trim() === '') throw new Error('message: the field is empty; write a value to send');
   const message = evaluate(messageSrc, 'message');
   const lines = patternsSrc.split('\n').map((l) => l.trim().replace(/,$/, '')).filter((l) => l && !l.startsWith('//'));
   if (lines.length === 0) throw new Error('write at least one pattern');
@@ -61,10 +62,13 @@ export async function tryReceive(messageSrc, patternsSrc, timeout = 400) {
 export function setupPlayground(el) {
   const { message, patterns, run, result, seedButtons } = el;
   patterns.value = PATTERNS.join('\n');
+  let runs = 0; // a slow run (one that times out) must not overwrite a later one
   const go = async () => {
+    const id = ++runs;
     result.className = 'result busy';
     try {
       const out = await tryReceive(message.value, patterns.value);
+      if (id !== runs) return;
       result.replaceChildren();
       if (out.nomatch) {
         result.className = 'result nomatch';
@@ -83,6 +87,7 @@ export function setupPlayground(el) {
         );
       }
     } catch (e) {
+      if (id !== runs) return;
       result.className = 'result error';
       result.dataset.clause = '';
       result.dataset.extracted = '';

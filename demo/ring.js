@@ -26,8 +26,20 @@ export class Ring {
   constructor() {
     this.pids = [];
     this.keys = new Set();
+    /* Killed nodes, until their exits are traced: those events come in a
+     * later flush, after a new ring has replaced `keys`. */
+    this.retired = new Set();
     this.starting = false;
     this.last = Promise.resolve();
+  }
+  /* Whether a trace event is the ring's own traffic (the timeline leaves it out). */
+  owns(ev) {
+    const yes = this.mine(ev.pid) || this.mine(ev.from) || this.mine(ev.to);
+    if (ev.kind === 'exit' && ev.pid instanceof Pid) this.retired.delete(ev.pid.key);
+    return yes;
+  }
+  mine(p) {
+    return p instanceof Pid && (this.keys.has(p.key) || this.retired.has(p.key));
   }
   get running() {
     return this.pids.length > 0;
@@ -60,7 +72,12 @@ export class Ring {
     for (let t = 0; t < tokens; t++) await send(pids[(t * Math.max(1, Math.floor(size / tokens))) % size], ['tok', 0]);
   }
   kill() {
-    for (const p of this.pids) if (isAlive(p)) exit(p, 'kill');
+    for (const p of this.pids) {
+      if (!isAlive(p)) continue;
+      this.retired.add(p.key);
+      exit(p, 'kill');
+    }
     this.pids = [];
+    this.keys = new Set();
   }
 }
