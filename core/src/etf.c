@@ -357,7 +357,22 @@ int fx_etf_encode(const fx_runtime_t *rt, fx_term_t t, uint8_t *buf, size_t cap,
   if (!buf) return FX_ENOSPACE; /* every encoding has at least two bytes */
   enc_t e = {rt, buf, cap, 0, 0};
   int err;
-  if (fx_is_small(t)) { /* the commonest message, straight to its encoder */
+  if (fx_is_small(t)) { /* the commonest message: an int32 written in line, others straight to their encoder */
+    int64_t v = fx_small_value(t);
+    if (v >= 0 && v <= 255 && cap >= 3) {
+      buf[0] = FX_ETF_VERSION;
+      buf[1] = ETF_SMALL_INT;
+      buf[2] = (uint8_t)v;
+      *len = 3;
+      return FX_OK;
+    }
+    if (v >= INT32_MIN && v <= INT32_MAX && cap >= 6) {
+      uint32_t u = (uint32_t)v;
+      uint8_t head[6] = {FX_ETF_VERSION, ETF_INT, (uint8_t)(u >> 24), (uint8_t)(u >> 16), (uint8_t)(u >> 8), (uint8_t)u};
+      memcpy(buf, head, sizeof head);
+      *len = 6;
+      return FX_OK;
+    }
     put_u8(&e, FX_ETF_VERSION);
     enc_small(&e, fx_small_value(t));
     err = e.err;

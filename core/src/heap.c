@@ -33,6 +33,11 @@ void fx_heap_free(fx_heap_t *h) {
 
 void fx_heap_reset(fx_heap_t *h) {
   if (!h) return;
+  fx_heap_chunk_t *only = h->chunk;
+  if (only && !only->next && only->cap <= FX_HEAP_CHUNK_WORDS) { /* the usual case: nothing to free */
+    only->used = 0;
+    return;
+  }
   /* Keep one chunk of the usual size (the oldest) for next time. One made
    * bigger for a single large term goes: else a heap that met one large
    * term first would hold its memory for life. */

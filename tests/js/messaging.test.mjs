@@ -406,3 +406,31 @@ test('a deferred reply goes to the runtime the call came to', async () => {
   a.close();
   b.close();
 });
+
+test('a From whose ref ids pass 2^31 (after 2^17 calls) still answers, later too, and decodes', async () => {
+  class Held extends GenServer {
+    init() {
+      return null;
+    }
+    handleCall(request, from, state) {
+      if (request !== 'hold') return [request, state];
+      this.from = from;
+      return [GenServer.noReply, state];
+    }
+  }
+  const r = await fauxtp.createRuntime();
+  const pid = await r.start(Held);
+  const server = r.procs.get(pid.id, pid.serial).actor;
+  /* The requests cross as ETF integers of every size: small, negative, 32-bit. */
+  const request = (i) => (i % 3 === 0 ? i & 255 : i % 3 === 1 ? -i : i * 16381);
+  for (let i = 0; i < 131100; i++) if ((await r.call(pid, request(i))) !== request(i)) assert.fail(`call ${i} answered wrongly`);
+  const held = r.call(pid, 'hold');
+  await until(() => server.from);
+  const [caller, tag] = server.from.term;
+  assert.ok(caller instanceof fauxtp.Pid && tag instanceof fauxtp.Ref);
+  assert.ok(tag.ids.some((id) => id >= 2 ** 31), `ids ${tag.ids} cross 2^31`);
+  assert.ok(tag.ids.every((id) => Number.isInteger(id) && id >= 0 && id < 2 ** 32), 'read back as u32');
+  r.reply(server.from, 'late');
+  assert.equal(await held, 'late');
+  r.close();
+});

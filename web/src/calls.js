@@ -6,7 +6,7 @@
  * wait in a batch: a handler earlier in that batch can make a call that
  * takes the slot. The call it held moves to `displaced` until it settles. */
 
-const slotOf = (key) => key % 4294967296;
+const slotOf = (key) => key >>> 0; // key mod 2^32 (exact: keys are integers below 2^53), without a float modulo
 
 export class PendingCalls {
   constructor() {

@@ -602,6 +602,8 @@ export class Encoder {
   decode(bytes, offset = 0, length = bytes.length - offset, options) {
     /* The commonest message, an int32, read in line (as writeInt32 wrote it). */
     if (length === 3 && bytes[offset + 1] === SMALL_INT && bytes[offset] === ETF_VERSION) return bytes[offset + 2];
+    if (length === 6 && bytes[offset + 1] === INT && bytes[offset] === ETF_VERSION)
+      return (bytes[offset + 2] << 24) | (bytes[offset + 3] << 16) | (bytes[offset + 4] << 8) | bytes[offset + 5];
     return decodeSlice(bytes, offset, length, options?.exact === true, this.owner);
   }
 

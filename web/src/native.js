@@ -95,15 +95,23 @@ export class Native {
    * `name`'s UTF-8 bytes if given, into the scratch buffer. Sets this.len
    * and this.nameLen. */
   stage(value, name, pattern = false) {
-    /* The commonest message, an int32, straight into wasm memory: no user
-     * code can run while a number is written. */
-    if (typeof value === 'number' && name === undefined && (value | 0) === value && !(value === 0 && 1 / value < 0)) {
-      const ptr = this.reserve(6);
-      this.u8[ptr] = ETF_VERSION;
-      this.len = 1 + writeInt32(this.u8, ptr + 1, value);
-      this.nameLen = 0;
-      return ptr;
-    }
+    if (typeof value === 'number' && name === undefined && (value | 0) === value && !(value === 0 && 1 / value < 0)) return this.stageInt(value);
+    return this.stageTerm(value, name, pattern);
+  }
+
+  /* The commonest message, an int32, straight into wasm memory: no user
+   * code can run while a number is written. Small, to be inlined. */
+  stageInt(value) {
+    const ptr = this.inCap >= 6 ? this.inPtr : this.reserve(6);
+    this.views();
+    const u8 = this.u8;
+    u8[ptr] = ETF_VERSION;
+    this.len = 1 + writeInt32(u8, ptr + 1, value);
+    this.nameLen = 0;
+    return ptr;
+  }
+
+  stageTerm(value, name, pattern) {
     /* A getter of a value being encoded that sends gets an encoder of its own. */
     const encoder = this.encoder.busy ? new Encoder() : this.encoder;
     const len = encoder.encodeLength(value, pattern ? PATTERN : MESSAGE);
@@ -547,8 +555,9 @@ export class From {
     this.native = native; // of the runtime the call came to: replies go there
   }
 
+  /* The seven numbers as u32 (the fields hold them as int32). */
   numbers() {
-    return [this.pidIndex, this.pidSerial, this.pidCreation, this.refCreation, this.ref0, this.ref1, this.ref2];
+    return [this.pidIndex >>> 0, this.pidSerial >>> 0, this.pidCreation >>> 0, this.refCreation >>> 0, this.ref0 >>> 0, this.ref1 >>> 0, this.ref2 >>> 0];
   }
 
   /** The decoded [pid, tag] pair. */
@@ -655,7 +664,9 @@ export class Batch {
     const w = this.words;
     const h = (this.base + at) >>> 2;
     if (w[h] !== FROM_MARK) return new From(0, 0, 0, 0, 0, 0, 0, this.raw(at), this.native);
-    return new From(w[h + 1], w[h + 2], w[h + 3], w[h + 4], w[h + 5], w[h + 6], w[h + 7], null, this.native);
+    /* Kept as int32 (| 0): a u32 past 2^31 (ref ids, after enough calls)
+     * would make every From field a boxed double from then on. */
+    return new From(w[h + 1] | 0, w[h + 2] | 0, w[h + 3] | 0, w[h + 4] | 0, w[h + 5] | 0, w[h + 6] | 0, w[h + 7] | 0, null, this.native);
   }
 
   /* The offset after the term at `at`. */
