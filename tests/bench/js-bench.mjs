@@ -3,6 +3,12 @@
  *          beside the floor any such call has (rounds interleaved): a bare
  *          Promise round trip through a wasm call; and beside the handoff
  *          any call a run loop answers has, in plain JavaScript
+ *   peers  BEAM's gen_server:call and nact's query, timed right after by the
+ *          side-by-side benchmark's runners (tests/bench/peers/; erl from
+ *          scripts/setup.sh, nact installed under build/peers/ on first use):
+ *          the issue quotes them beside the target, so they say how this
+ *          machine compares with the issue's, and the call's ratio to
+ *          gen_server:call is a target that holds under load
  *   cast   cast throughput to a JavaScript GenServer (target >= 2M/s)
  *   spawn  starting JavaScript actors: time and memory per process
  *   trace  the call round trip never traced / with a trace handler / after
@@ -15,9 +21,11 @@
  *
  *   node tests/bench/js-bench.mjs [--quick]
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createRuntime, GenServer, Actor } from '../../web/index.js';
+import { root, here, compileErlang, ensureNact, NACT } from './peers/setup.mjs';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 3 : 7;
@@ -39,7 +47,10 @@ class Counter extends GenServer {
 
 /* The floor: `await` of a Promise resolved with a wasm export's result
  * (a one-function module), the least a Promise API over wasm costs. The
- * issue quotes ~170 ns for it beside the 500 ns target: 2.9x. */
+ * issue quotes ~170 ns for "a bare Promise round trip through a wasm
+ * call"; this one takes less than half that on machines where BEAM and
+ * nact run at the issue's figures (the peers line), so the issue's was a
+ * costlier construct and call / floor is no target. */
 const floorWasm = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 127, 1, 127, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 9, 1, 7, 0, 32, 0, 65, 1, 106, 11,
 ]); // (func (export "f") (param i32) (result i32) local.get 0 i32.const 1 i32.add)
@@ -197,6 +208,32 @@ async function benchTrace() {
   return { never: median(never), traced: median(traced), removed: median(removed), perCall: events / (ROUNDS * N) };
 }
 
+/* k calls in a row from outside the server, by a peer runner that prints
+ * the fx-savina JSON line (times_ms per run): the median ns per call, or
+ * why there is none. */
+function peerCall(setup, cmd, k) {
+  try {
+    setup();
+  } catch (e) {
+    return { error: e.message };
+  }
+  const r = spawnSync(cmd[0], cmd.slice(1), { cwd: root, encoding: 'utf8', timeout: 300000 });
+  if (r.error || r.status !== 0) return { error: r.error?.message ?? `exit ${r.status}: ${(r.stderr ?? '').trim().split('\n').pop()}` };
+  const times = JSON.parse(r.stdout.trim().split('\n').pop()).times_ms;
+  return { ns: (median(times) * 1e6) / k };
+}
+
+function benchPeers() {
+  const k = quick ? 20000 : 100000;
+  const runs = [`k=${k}`, `reps=${quick ? 3 : 7}`, 'warmup=1'];
+  return {
+    beam: peerCall(compileErlang, ['erl', '-noshell', '-pa', 'build/peers/erl', '-run', 'savina', 'main', 'call', ...runs], k),
+    nact: peerCall(ensureNact, [process.execPath, '--expose-gc', `${here}/nact.mjs`, NACT, 'call', ...runs], k)
+  };
+}
+
+const peerText = (p, issue) => (p.ns === undefined ? `not measured (${p.error})` : `${p.ns.toFixed(0)} ns (the issue: ${issue})`);
+
 function size() {
   const dist = new URL('../../web/dist/', import.meta.url);
   const wasm = readFileSync(new URL('fauxtp.wasm', dist));
@@ -207,8 +244,12 @@ function size() {
 const rt = await createRuntime();
 const call = await benchCall(rt);
 console.log(`call round trip   median ${call.wall.toFixed(0)} ns (best round ${call.best.toFixed(0)} ns), CPU ${call.cpu.toFixed(0)} ns   (target <= 500 ns)`);
-console.log(`call floor        bare Promise round trip through a wasm call: median ${call.floor.toFixed(0)} ns; call / floor ${call.ratio.toFixed(2)}x   (target ~2.9x: 500 ns over the issue's ~170 ns)`);
+console.log(`call floor        bare Promise round trip through a wasm call: median ${call.floor.toFixed(0)} ns; call / floor ${call.ratio.toFixed(2)}x   (the issue quotes ~170 ns for its floor)`);
 console.log(`call handoff      the same call answered by a microtask in plain JavaScript (no wasm, no runtime): median ${call.handoff.toFixed(0)} ns, leaving ${(500 - call.handoff).toFixed(0)} ns of the target for the runtime's work; that work costs ${call.work.toFixed(0)} ns (call - handoff, median)`);
+const peers = benchPeers();
+console.log(`peers             BEAM gen_server:call median ${peerText(peers.beam, '~1.2 us')}, nact query median ${peerText(peers.nact, '~2.7 us')}`);
+if (peers.beam.ns !== undefined)
+  console.log(`call / BEAM       ${(call.wall / peers.beam.ns).toFixed(2)}x gen_server:call's time   (target <= ${(500 / 1200).toFixed(2)}x: 500 ns over the issue's ~1.2 us)`);
 const cast = await benchCast(rt);
 console.log(`cast throughput   median ${(cast.wall / 1e6).toFixed(2)} M/s (best round ${(cast.best / 1e6).toFixed(2)} M/s), ${(cast.cpu / 1e6).toFixed(2)} M/s per CPU second   (target >= 2 M/s)`);
 const sp = await benchSpawn();

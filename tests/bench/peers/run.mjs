@@ -20,15 +20,11 @@
  * Each runner checks its own result (PingPong's pong count is n, ...) and
  * fails rather than post a time for a wrong answer; run.mjs checks again.
  * Exits 1 if any run failed (the table shows which). */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expected } from './expected.mjs';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const here = 'tests/bench/peers';
+import { root, here, sh, buildSavina, ensureWebDist, ensurePlaywright, ensurePython, ensureNact, compileErlang, VENV, NACT, NACT_VERSION } from './setup.mjs';
 const config = JSON.parse(readFileSync(join(root, here, 'workloads.json'), 'utf8'));
 
 /* ---- options ---- */
@@ -45,59 +41,6 @@ const onlyRunners = opt('--only')?.split(',');
 const onlyWorkloads = opt('--workloads')?.split(',');
 const outFile = opt('--out') ?? (quick ? null : 'BENCHMARKS.md');
 const resultsFile = opt('--results');
-
-/* ---- set-up helpers ---- */
-
-function sh(cmd, args, { cwd = root, env, quiet = true, timeout } = {}) {
-  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout, maxBuffer: 1 << 26 });
-  if (r.status !== 0 && !quiet) process.stderr.write(r.stdout + r.stderr);
-  return r;
-}
-
-function must(cmd, args, what, o) {
-  const r = sh(cmd, args, { ...o, quiet: false });
-  if (r.status !== 0) throw new Error(`set-up failed: ${what}`);
-  return r.stdout;
-}
-
-/* fx-savina in DIR, configured from PRESET (plus FX_BUILD_BENCH, which the
- * wasm presets turn off) the first time. */
-function buildSavina(preset, dir) {
-  if (!existsSync(join(root, dir, 'build.ninja'))) must('cmake', ['--preset', preset, '-B', dir, '-DFX_BUILD_BENCH=ON'], `configure ${dir}`);
-  must('cmake', ['--build', dir, '--target', 'fx-savina'], `build fx-savina in ${dir}`);
-}
-
-function ensureWebDist() {
-  if (existsSync(join(root, 'web/dist/fauxtp.wasm'))) return;
-  if (!existsSync(join(root, 'build/emscripten/build.ninja'))) must('cmake', ['--preset', 'emscripten'], 'configure emscripten');
-  must('cmake', ['--build', '--preset', 'emscripten'], 'build web/dist');
-}
-
-function ensurePlaywright() {
-  ensureWebDist();
-  if (!existsSync(join(root, 'web/node_modules/playwright-core'))) must('npm', ['ci', '--no-audit', '--no-fund'], 'npm ci in web/', { cwd: join(root, 'web') });
-}
-
-const VENV = 'build/peers/venv';
-function ensurePython() {
-  const py = join(root, VENV, 'bin/python');
-  if (!existsSync(py)) must('python3', ['-m', 'venv', VENV], 'python venv');
-  if (sh(py, ['-c', 'import fauxtp, anyio']).status !== 0) must(py, ['-m', 'pip', 'install', '-q', 'fauxtp==0.3.1', 'anyio'], 'pip install fauxtp anyio');
-}
-
-const NACT = 'build/peers/nact';
-const NACT_VERSION = '7.6.2';
-function ensureNact() {
-  if (existsSync(join(root, NACT, 'node_modules/nact/package.json'))) return;
-  mkdirSync(join(root, NACT), { recursive: true });
-  writeFileSync(join(root, NACT, 'package.json'), JSON.stringify({ name: 'fauxtp-peers-scratch', private: true }) + '\n');
-  must('npm', ['install', '--no-audit', '--no-fund', `nact@${NACT_VERSION}`], 'npm install nact', { cwd: join(root, NACT) });
-}
-
-function compileErlang() {
-  mkdirSync(join(root, 'build/peers/erl'), { recursive: true });
-  must('erlc', ['-o', 'build/peers/erl', `${here}/savina.erl`], 'erlc savina.erl');
-}
 
 /* ---- runners ---- */
 
