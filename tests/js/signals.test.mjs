@@ -228,6 +228,40 @@ test('stop(reason) runs terminate with that reason', async () => {
   assert.deepEqual(terminated.at(-1), ['stopper', 'shutdown']);
 });
 
+/* A reason string becomes an atom where one can hold it (255 characters,
+ * well-formed); a longer text travels as itself, as a binary reason would
+ * in Erlang, to terminate, to monitors and to trapping links alike. */
+test('a stop or exit reason longer than an atom arrives as its text', async () => {
+  const long = 'reason: ' + '\u00e9x'.repeat(200);
+  class Stopper extends Actor {
+    async run() {
+      await this.receive(['stop', () => this.stop(long)]);
+    }
+    terminate(reason) {
+      terminated.push(['long', reason]);
+    }
+  }
+  const w = await rt.start(Stopper);
+  const p = await probe(rt);
+  p.actor().monitor(w);
+  await rt.send(w, 'stop');
+  const down = await p.next();
+  assert.equal(down[4], long);
+  assert.deepEqual(terminated.at(-1), ['long', long]);
+
+  const target = await rt.start(Worker, 'exited');
+  const q = await probe(rt);
+  q.actor().monitor(target);
+  assert.equal(rt.exit(target, long), true);
+  assert.equal((await q.next())[4], long);
+
+  const trapper = await probe(rt, { trap: true });
+  rt.exit(trapper.pid, long);
+  const m = await trapper.next();
+  assert.equal(m[0], 'EXIT');
+  assert.equal(m[2], long);
+});
+
 /* As erlang:demonitor/1: a monitor is turned off by the process that
  * holds it only. Refs are numbered per runtime, so another runtime's ref
  * may have a monitor's very numbers: it turns nothing off either. */

@@ -23,7 +23,7 @@ import { extractionOrder } from './order.js';
 import { ProcTable } from './procs.js';
 import * as supervision from './supervisor.js';
 import { FX, ExitError, FauxtpError, ReceiveTimeout, errName } from './errors.js';
-import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE, own, ownerOf, isWellFormed } from './terms.js';
+import { Atom, Float, Int, IGNORE, ANY, Pid, Ref, List, atom, typeMatcherName, LOCAL_NODE, own, ownerOf, isWellFormed, fitsAtom } from './terms.js';
 
 const EV_MATCH = 1;
 const EV_TIMEOUT = 2;
@@ -176,9 +176,11 @@ const MAX_SERIAL = 0x1fffffff;
 const UNSUPERVISED = 0;
 
 
-/** Reasons given as strings mean atoms ('normal', 'kill', 'shutdown'). */
+/** Reasons given as strings mean atoms ('normal', 'kill', 'shutdown'); a
+ * text no atom can hold goes as itself (a binary, as Erlang's reasons may
+ * be), and arrives as the same string. */
 export function reasonTerm(reason) {
-  return typeof reason === 'string' ? atom(reason) : reason;
+  return typeof reason === 'string' && fitsAtom(reason) ? atom(reason) : reason;
 }
 
 /** What a crash says: the error's name and message. */

@@ -38,6 +38,11 @@ function countChars(s) {
   return n;
 }
 
+/** Whether an atom can have this name: at most 255 characters, well-formed. */
+export function fitsAtom(name) {
+  return (name.length <= MAX_ATOM_CHARS || countChars(name) <= MAX_ATOM_CHARS) && isWellFormed(name);
+}
+
 export function isWellFormed(s) {
   if (typeof s.isWellFormed === 'function') return s.isWellFormed();
   return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
