@@ -150,6 +150,28 @@ TEST(monitors_deliver_down_once_and_noproc_for_the_dead) {
   snprintf(want, sizeof want, "{'DOWN',%s,process,%s,bye}", rs, pidtext(pa, pt));
   ASSERT_STREQ(w.log, want);
   ASSERT_ERR(fx_demonitor(rt, pw, r1), FX_ENOTFOUND); /* fired already */
+  /* Several monitors on one process: their DOWNs come oldest first, as in
+   * Erlang, from one watcher or from several. */
+  {
+    logger_t t = {0}, w3 = {0};
+    fx_pid_t pt3 = spawn_probe(rt, &t), pw3 = spawn_probe(rt, &w3);
+    fx_term_t m[3];
+    ASSERT_OK(fx_monitor(rt, pw3, pt3, h, &m[0]));
+    ASSERT_OK(fx_monitor(rt, pw, pt3, h, &m[1]));
+    ASSERT_OK(fx_monitor(rt, pw3, pt3, h, &m[2]));
+    ASSERT_OK(fx_demonitor(rt, pw, m[1]));
+    ASSERT_OK(fx_monitor(rt, pw3, pt3, h, &m[1]));
+    w3.log[0] = 0;
+    stop(rt, pt3, "gone");
+    char expect[1024] = "", one[256], r[128];
+    const int made[3] = {0, 2, 1}; /* m[1] was made again last */
+    for (int k = 0; k < 3; k++) {
+      fx_term_format(rt, m[made[k]], r, sizeof r);
+      snprintf(one, sizeof one, "%s{'DOWN',%s,process,%s,gone}", k ? " " : "", r, pidtext(pt3, pt));
+      strncat(expect, one, sizeof expect - strlen(expect) - 1);
+    }
+    ASSERT_STREQ(w3.log, expect);
+  }
   /* Monitoring a dead pid: DOWN with noproc at once. */
   w.log[0] = 0;
   ASSERT_OK(fx_monitor(rt, pw, pa, h, &r3));

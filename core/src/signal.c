@@ -79,6 +79,24 @@ void fx__monitor_remove(fx_runtime_t *rt, uint64_t key) {
   if (fx__map64_remove(&rt->monitors, key, &v)) monitor_free(rt, (fx_monitor_t *)(uintptr_t)v);
 }
 
+/* Puts a target's watchers oldest first (the list gains its newest at the
+ * head), so that its DOWNs go out in the order the monitors were made, as
+ * in Erlang. */
+static void oldest_watchers_first(fx_proc_ext_t *ext) {
+  fx_monitor_t *rev = NULL, *next;
+  for (fx_monitor_t *m = ext->watchers; m; m = next) {
+    next = m->tnext;
+    m->tnext = rev;
+    rev = m;
+  }
+  ext->watchers = rev;
+  fx_monitor_t **link = &ext->watchers;
+  for (fx_monitor_t *m = rev; m; m = m->tnext) {
+    m->tprev = link;
+    link = &m->tnext;
+  }
+}
+
 static int send_down(fx_runtime_t *rt, fx_pid_t watcher, uint64_t key, fx_pid_t target, fx_term_t reason) {
   if (!fx__proc_get(rt, watcher)) return FX_OK;
   fx__heap_mark_t mark = fx__heap_mark(&rt->scratch);
@@ -319,7 +337,8 @@ void fx__signal_exit_links(fx_runtime_t *rt, fx_pid_t pid, fx_proc_ext_t *ext, f
   rt->delivering_signals = was;
   while (ext->watching) fx__monitor_remove(rt, ext->watching->key);
   fx__calls_server_down(rt, ext, reason);
-  while (ext->watchers) {
+  oldest_watchers_first(ext);
+  while (ext->watchers) { /* the head each time: a DOWN lost to nomem may end its watcher, and that watcher's monitors with it */
     fx_monitor_t *m = ext->watchers;
     uint64_t key = m->key;
     fx_pid_t watcher = m->watcher;
