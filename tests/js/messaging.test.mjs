@@ -204,6 +204,56 @@ test('a call made by a handler to a process that is not receiving times out on t
   assert.ok(waited >= 149 && waited < 250, `timed out after ${waited} ms`);
 });
 
+/* OTP's gen_server:call(self(), ...) exits with calling_self at once: a
+ * server cannot answer while its handler waits. Seen while the handler
+ * runs synchronously (up to its first await); a process the handler
+ * starts makes calls of its own, which the server answers later. */
+test('a GenServer calling itself from its handler fails at once with calling_self', async () => {
+  let worker = null;
+  class Selfish extends GenServer {
+    init() {
+      return 0;
+    }
+    async handleCall(req, _from, n) {
+      if (req === 'config') return [n, n + 1];
+      const t0 = performance.now();
+      try {
+        await this.runtime.call(req === 'by name' ? 'selfish' : this.pid, 'config', 3000);
+      } catch (e) {
+        return [[e.name, e.reason, performance.now() - t0], n];
+      }
+      return [['answered'], n];
+    }
+    handleCast(_req, n) {
+      worker = this.runtime.start(Asker, this.pid); // not awaited: it runs its init now
+      return n;
+    }
+  }
+  class Asker extends Actor {
+    async init(server) {
+      this.got = await this.runtime.call(server, 'config');
+    }
+    async run() {
+      await this.receive([['give', ANY], (pid) => this.runtime.send(pid, ['got', this.got])]);
+      this.stop();
+    }
+  }
+  const server = await rt.start(Selfish);
+  assert.equal(rt.register('selfish', server), true);
+  for (const req of ['by pid', 'by name']) {
+    const [name, reason, waited] = await rt.call(server, req);
+    assert.equal(name, 'ExitError');
+    assert.equal(reason, 'calling_self');
+    assert.ok(waited < 500, `failed after ${waited} ms`);
+  }
+  await rt.cast(server, 'start a worker');
+  await until(() => worker !== null);
+  const p = await probe(rt);
+  await rt.send(await worker, ['give', p.pid]);
+  assert.deepEqual(await p.next(), ['got', 0]);
+  assert.equal(rt.isAlive(server), true);
+});
+
 test('a server handles one message at a time, async handlers included', async () => {
   let inside = 0;
   let overlap = false;

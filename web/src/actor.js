@@ -248,7 +248,7 @@ export class Actor {
       return Promise.reject(e);
     }
     proc.parent = link;
-    proc.main(args, started);
+    startMain(rt, proc, args, started);
     return started.promise;
   }
 
@@ -257,12 +257,22 @@ export class Actor {
     proc.parent = supervisorOf(rt, pid);
     proc.supervised = true;
     rt.procs.add(proc);
-    proc.main(args, SUPERVISED);
+    startMain(rt, proc, args, SUPERVISED);
   }
 
   static makeProc(rt, pid) {
     return new ActorProc(rt, pid, new this());
   }
+}
+
+/* Runs a new process's main now, up to its first await (its init): what
+ * it calls is its own, even when a GenServer's handler started it
+ * (Runtime.callsItself). */
+function startMain(rt, proc, args, started) {
+  const handler = rt.handlerPid;
+  rt.handlerPid = null;
+  proc.main(args, started);
+  rt.handlerPid = handler;
 }
 
 /* ---- GenServer ---- */
@@ -335,17 +345,22 @@ class ServerProc extends ActorProc {
         return;
       }
       let result;
+      const rt = this.rt;
+      const outer = rt.handlerPid; // a handler can start a supervisor, whose children start at once
       this.handling = true;
+      rt.handlerPid = this.pid;
       try {
         if (clause === CALL) result = actor.handleCall(message, from, this.state);
         else if (clause === CAST) result = actor.handleCast(message, this.state);
         else result = actor.handleInfo(message, this.state);
       } catch (e) {
         this.handling = false;
+        rt.handlerPid = outer;
         this.end(e, this.state);
         return;
       }
       this.handling = false;
+      rt.handlerPid = outer;
       if (isThenable(result)) {
         this.busy = true;
         result.then(

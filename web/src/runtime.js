@@ -219,6 +219,7 @@ export class Runtime {
     this.anyEntry = undefined;
     this.anyEntry = this.patternEntry([ANY]);
     this.checkedPid = null; // checkTarget's
+    this.handlerPid = null; // the GenServer whose handler runs now (synchronously), or null
     this.tracers = null;
     this.scheduled = false;
     this.pumping = false;
@@ -601,6 +602,7 @@ export class Runtime {
     try {
       this.checkTarget(target, 'call');
       if (timeout !== Infinity && (typeof timeout !== 'number' || !(timeout >= 0))) throw new TypeError('call: timeout must be a number of milliseconds >= 0');
+      if (this.handlerPid !== null && this.callsItself(target)) return Promise.reject(new ExitError('calling_self', `call: ${target} called itself from its handler`));
       id = this.native.call(target, request, timeout === Infinity ? -1 : Math.floor(timeout));
     } catch (e) {
       return Promise.reject(e);
@@ -608,6 +610,16 @@ export class Runtime {
     if (id < 0) return Promise.reject(this.targetError(id, target, 'call'));
     this.schedule();
     return this.calls.add(id);
+  }
+
+  /* Whether a call to target comes from that very GenServer's handler,
+   * which could never answer it: OTP's gen_server:call fails at once with
+   * calling_self. A handler's calls after its first await are not seen
+   * (they wait for their timeout). */
+  callsItself(target) {
+    const self = this.handlerPid;
+    const pid = typeof target === 'string' ? this.native.whereis(target) : target;
+    return pid !== null && pid.id === self.id && pid.serial === self.serial;
   }
 
   /* A message's target: a name, or a pid of this runtime. The last pid that
