@@ -58,9 +58,10 @@ export class Atom {
     const hit = atomCache.get(name)?.deref();
     if (hit) return hit;
     if (typeof name !== 'string') throw new TypeError(`atom name must be a string, not ${typeof name}`);
-    if (!isWellFormed(name)) throw new TypeError(`atom name ${JSON.stringify(name)} is not well-formed Unicode`);
-    if (name.length > MAX_ATOM_CHARS && countChars(name) > MAX_ATOM_CHARS)
+    if (!fitsAtom(name)) {
+      if (!isWellFormed(name)) throw new TypeError(`atom name ${JSON.stringify(name)} is not well-formed Unicode`);
       throw new TypeError(`atom name is longer than ${MAX_ATOM_CHARS} characters`);
+    }
     /** @type {string} */
     this.name = name;
     Object.defineProperty(this, ATOM_UTF8, { value: utf8Encoder.encode(name) });
