@@ -7,8 +7,9 @@
  *          side-by-side benchmark's runners (tests/bench/peers/; erl from
  *          scripts/setup.sh, nact installed under build/peers/ on first use):
  *          the issue quotes them beside the target, so they say how this
- *          machine compares with the issue's, and the call's ratio to
- *          gen_server:call is a target that holds under load
+ *          machine compares with the issue's (under load they slow down
+ *          too, though not in step with the call: the CPU time per call
+ *          is the steadier figure then)
  *   cast   cast throughput to a JavaScript GenServer (target >= 2M/s)
  *   spawn  starting JavaScript actors: time and memory per process
  *   trace  the call round trip never traced / with a trace handler / after
