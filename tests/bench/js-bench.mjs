@@ -22,11 +22,10 @@
  *
  *   node tests/bench/js-bench.mjs [--quick]
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createRuntime, GenServer, Actor } from '../../web/index.js';
-import { root, here, compileErlang, ensureNact, NACT } from './peers/setup.mjs';
+import { compileErlang, ensureNact, beamCmd, nactCmd, runJson } from './peers/setup.mjs';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 3 : 7;
@@ -209,28 +208,22 @@ async function benchTrace() {
   return { never: median(never), traced: median(traced), removed: median(removed), perCall: events / (ROUNDS * N) };
 }
 
-/* k calls in a row from outside the server, by a peer runner that prints
- * the fx-savina JSON line (times_ms per run): the median ns per call, or
- * why there is none. */
+/* k calls in a row from outside the server, by a peer runner: the median
+ * ns per call, or why there is none. */
 function peerCall(setup, cmd, k) {
   try {
     setup();
   } catch (e) {
     return { error: e.message };
   }
-  const r = spawnSync(cmd[0], cmd.slice(1), { cwd: root, encoding: 'utf8', timeout: 300000 });
-  if (r.error || r.status !== 0) return { error: r.error?.message ?? `exit ${r.status}: ${(r.stderr ?? '').trim().split('\n').pop()}` };
-  const times = JSON.parse(r.stdout.trim().split('\n').pop()).times_ms;
-  return { ns: (median(times) * 1e6) / k };
+  const out = runJson(cmd, 300000);
+  return out.error !== undefined ? out : { ns: (median(out.times_ms) * 1e6) / k };
 }
 
 function benchPeers() {
   const k = quick ? 20000 : 100000;
   const runs = [`k=${k}`, `reps=${quick ? 3 : 7}`, 'warmup=1'];
-  return {
-    beam: peerCall(compileErlang, ['erl', '-noshell', '-pa', 'build/peers/erl', '-run', 'savina', 'main', 'call', ...runs], k),
-    nact: peerCall(ensureNact, [process.execPath, '--expose-gc', `${here}/nact.mjs`, NACT, 'call', ...runs], k)
-  };
+  return { beam: peerCall(compileErlang, beamCmd([], 'call', runs), k), nact: peerCall(ensureNact, nactCmd('call', runs), k) };
 }
 
 const peerText = (p, issue) => (p.ns === undefined ? `not measured (${p.error})` : `${p.ns.toFixed(0)} ns (the issue: ${issue})`);

@@ -24,7 +24,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expected } from './expected.mjs';
-import { root, here, sh, buildSavina, ensureWebDist, ensurePlaywright, ensurePython, ensureNact, compileErlang, VENV, NACT, NACT_VERSION } from './setup.mjs';
+import { root, here, sh, buildSavina, ensureWebDist, ensurePlaywright, ensurePython, ensureNact, compileErlang, beamCmd, nactCmd, runJson, VENV, NACT_VERSION } from './setup.mjs';
 const config = JSON.parse(readFileSync(join(root, here, 'workloads.json'), 'utf8'));
 
 /* ---- options ---- */
@@ -45,7 +45,7 @@ const resultsFile = opt('--results');
 /* ---- runners ---- */
 
 const node = process.execPath;
-const erl = (extra) => (w, a) => ['erl', '-noshell', ...extra, '-pa', 'build/peers/erl', '-run', 'savina', 'main', w, ...a];
+const erl = (extra) => (w, a) => beamCmd(extra, w, a);
 
 const RUNNERS = [
   { id: 'c-native', label: 'fauxtp C native', setup: () => buildSavina('release', 'build/release'), cmd: (w, a) => ['build/release/tests/fx-savina', w, ...a] },
@@ -56,7 +56,7 @@ const RUNNERS = [
   { id: 'beam', label: 'BEAM (default)', setup: compileErlang, cmd: erl([]) },
   { id: 'beam-s1', label: 'BEAM +S 1', setup: compileErlang, cmd: erl(['+S', '1']) },
   { id: 'python', label: 'Python fauxtp', slow: true, setup: ensurePython, cmd: (w, a) => [`${VENV}/bin/python`, `${here}/savina.py`, w, ...a] },
-  { id: 'nact', label: 'nact (Node)', slow: true, setup: ensureNact, cmd: (w, a) => [node, '--expose-gc', `${here}/nact.mjs`, NACT, w, ...a] }
+  { id: 'nact', label: 'nact (Node)', slow: true, setup: ensureNact, cmd: nactCmd }
 ];
 const REFERENCE = 'beam';
 
@@ -102,11 +102,7 @@ async function runOne(runner, workload, params, timeoutMs, reps, warmup) {
       return { error: e.message.split('\n')[0] };
     }
   }
-  const [cmd, ...rest] = runner.cmd(workload, args);
-  const r = sh(cmd, rest, { timeout: timeoutMs });
-  const line = r.stdout?.trim().split('\n').findLast((l) => l.startsWith('{'));
-  if (r.status !== 0 || !line) return { error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').pop() };
-  return JSON.parse(line);
+  return runJson(runner.cmd(workload, args), timeoutMs);
 }
 
 /* ---- the run ---- */

@@ -1,8 +1,9 @@
-/* Setting up the side-by-side benchmark's runners, shared by run.mjs and
- * tests/bench/js-bench.mjs (which times BEAM's and nact's calls beside its
- * own): the fx-savina builds, the Python venv, the scratch npm folder for
- * nact and the compiled Erlang module, all under build/. Each helper does
- * nothing when what it makes is there already; a failure throws. */
+/* Setting up and running the side-by-side benchmark's runners, shared by
+ * run.mjs and tests/bench/js-bench.mjs (which times BEAM's and nact's calls
+ * beside its own): the fx-savina builds, the Python venv, the scratch npm
+ * folder for nact and the compiled Erlang module, all under build/. Each
+ * set-up helper does nothing when what it makes is there already; a
+ * failure throws. */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,3 +63,17 @@ export function compileErlang() {
   must('erlc', ['-o', 'build/peers/erl', `${here}/savina.erl`], 'erlc savina.erl');
 }
 
+
+/* The command lines of the BEAM and nact runners for a workload and its
+ * key=value arguments. */
+export const beamCmd = (extra, workload, args) => ['erl', '-noshell', ...extra, '-pa', 'build/peers/erl', '-run', 'savina', 'main', workload, ...args];
+export const nactCmd = (workload, args) => [process.execPath, '--expose-gc', `${here}/nact.mjs`, NACT, workload, ...args];
+
+/* Runs a runner's command line: the JSON line it printed last (fx-savina's
+ * { workload, params, times_ms, result }), or { error }. */
+export function runJson([cmd, ...args], timeout) {
+  const r = sh(cmd, args, { timeout });
+  const line = r.stdout?.trim().split('\n').findLast((l) => l.startsWith('{'));
+  if (r.status !== 0 || !line) return { error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').pop() };
+  return JSON.parse(line);
+}
